@@ -12,6 +12,7 @@ public static class Cli
     public static RootCommand Build() => new("workbench: speculative decoding, early exits and token dropping, explored on a CPU")
     {
         RunCommand.Create(),
+        ReproduceCommand.Create(),
     };
 
     /// <summary>Parses and runs a command line; returns the exit code.</summary>

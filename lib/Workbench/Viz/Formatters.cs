@@ -16,6 +16,7 @@ public static class Formatters
         Add<HtmlView>(h => h.Content, h => h.Content);
         Add<Tensor>(TensorView.ToHtml, TensorView.ToText);
         Add<DataFrame>(HtmlTable.From, df => df.ToString());
+        Add<Papers.Reproduction>(r => r.ToHtml(), r => r.ToString());
     }
 
     static void Add<T>(Func<T, string> html, Func<T, string> text)

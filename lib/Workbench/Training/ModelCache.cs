@@ -1,0 +1,73 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Workbench.Torch;
+using static TorchSharp.torch;
+
+namespace Workbench.Training;
+
+/// <summary>Caches trained weights on disk so a notebook re-run after the first takes seconds. Entries are keyed by a
+/// name and a hash of the training config, so changing any setting retrains. The folder is WORKBENCH_CACHE, else
+/// ~/.cache/workbench; delete it to start over.</summary>
+public static class ModelCache
+{
+    /// <summary>Bumped when a change to training code should invalidate every cached model.</summary>
+    public const int CodeVersion = 1;
+
+    /// <summary>Where cached weights live.</summary>
+    public static string Folder => Environment.GetEnvironmentVariable("WORKBENCH_CACHE") is { Length: > 0 } dir
+        ? dir
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "workbench");
+
+    /// <summary>The cache file for a name and config: name-hash.safetensors.</summary>
+    public static string PathFor(string name, object config)
+    {
+        var json = JsonSerializer.Serialize(config, config.GetType()) + "|v" + CodeVersion;
+        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16].ToLowerInvariant();
+        return Path.Combine(Folder, $"{name}-{hash}.safetensors");
+    }
+
+    /// <summary>Loads cached weights into <paramref name="module"/> if present; else runs <paramref name="train"/> and
+    /// caches the result. Returns true when the weights came from the cache.</summary>
+    public static bool LoadOrTrain(nn.Module module, string name, object config, Action train)
+    {
+        var path = PathFor(name, config);
+        if (File.Exists(path))
+        {
+            try
+            {
+                Load(module, path);
+                return true;
+            }
+            catch (CheckpointException) { File.Delete(path); } // a damaged entry is retrained, not trusted
+        }
+        train();
+        Save(module, path, new Dictionary<string, string> { ["name"] = name, ["config"] = JsonSerializer.Serialize(config, config.GetType()) });
+        return false;
+    }
+
+    /// <summary>Writes a module's state (parameters and buffers) to a safetensors file.</summary>
+    public static void Save(nn.Module module, string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Safetensors.Save(path, module.state_dict(), metadata);
+
+    /// <summary>Loads a module's state from a safetensors file; every tensor must be present with its shape.</summary>
+    public static void Load(nn.Module module, string path)
+    {
+        var expected = module.state_dict();
+        var loaded = Safetensors.Load(path);
+        try
+        {
+            foreach (var (key, tensor) in expected)
+            {
+                if (!loaded.TryGetValue(key, out var value)) throw new CheckpointException($"{path}: tensor '{key}' is missing");
+                if (!value.shape.SequenceEqual(tensor.shape))
+                    throw new CheckpointException($"{path}: tensor '{key}' has shape [{string.Join(",", value.shape)}], expected [{string.Join(",", tensor.shape)}]");
+                using (no_grad()) tensor.copy_(value);
+            }
+        }
+        finally
+        {
+            foreach (var t in loaded.Values) t.Dispose();
+        }
+    }
+}
