@@ -13,6 +13,7 @@ public static class Cli
     {
         RunCommand.Create(),
         ReproduceCommand.Create(),
+        TrainCommand.Create(),
     };
 
     /// <summary>Parses and runs a command line; returns the exit code.</summary>
