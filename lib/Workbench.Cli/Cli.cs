@@ -14,6 +14,8 @@ public static class Cli
         RunCommand.Create(),
         ReproduceCommand.Create(),
         TrainCommand.Create(),
+        GenerateCommand.Create(),
+        BenchCommand.Create(),
     };
 
     /// <summary>Parses and runs a command line; returns the exit code.</summary>

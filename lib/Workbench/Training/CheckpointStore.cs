@@ -30,7 +30,8 @@ public static class CheckpointStore
     /// <summary>Overrides where data/ is (default: found by walking up from the current folder or the library).</summary>
     public const string DataVariable = "WORKBENCH_DATA";
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    /// <summary>Serializer settings for config.json and card.json (snake_case, as Hugging Face configs are).</summary>
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>The data/checkpoints folder of this repository.</summary>
     public static string Root
@@ -38,11 +39,8 @@ public static class CheckpointStore
         get
         {
             if (Environment.GetEnvironmentVariable(DataVariable) is { Length: > 0 } d) return Path.Combine(d, "checkpoints");
-            foreach (var start in new[] { Directory.GetCurrentDirectory(), Path.GetDirectoryName(typeof(CheckpointStore).Assembly.Location)! })
-                for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-                    if (Directory.Exists(Path.Combine(dir.FullName, "data", "checkpoints")) && File.Exists(Path.Combine(dir.FullName, "Workbench.sln")))
-                        return Path.Combine(dir.FullName, "data", "checkpoints");
-            throw new DirectoryNotFoundException($"data/checkpoints not found above {Directory.GetCurrentDirectory()}; set {DataVariable} to the repository's data folder");
+            return RepoPaths.Root is { } root ? Path.Combine(root, "data", "checkpoints")
+                : throw new DirectoryNotFoundException($"data/checkpoints not found above {Directory.GetCurrentDirectory()}; set {DataVariable} to the repository's data folder");
         }
     }
 
@@ -60,14 +58,15 @@ public static class CheckpointStore
         catch (DirectoryNotFoundException) { return false; }
     }
 
-    /// <summary>Writes weights, config and card (weights last-moved into place, so a failed save leaves no partial checkpoint).</summary>
-    public static void Save<TConfig>(string name, nn.Module module, TConfig config, CheckpointCard card)
+    /// <summary>Writes weights, config and card (weights last-moved into place, so a failed save leaves no partial checkpoint).
+    /// Floating weights are stored as <paramref name="storeAs"/> when given (computation stays float32).</summary>
+    public static void Save<TConfig>(string name, nn.Module module, TConfig config, CheckpointCard card, ScalarType? storeAs = null)
     {
         var dir = FolderOf(name);
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(config, Json));
         File.WriteAllText(Path.Combine(dir, "card.json"), JsonSerializer.Serialize(card, Json));
-        ModelCache.Save(module, Path.Combine(dir, "model.safetensors"), new Dictionary<string, string> { ["name"] = name });
+        ModelCache.Save(module, Path.Combine(dir, "model.safetensors"), new Dictionary<string, string> { ["format"] = "pt", ["name"] = name }, storeAs);
     }
 
     /// <summary>Reads a checkpoint's config.</summary>

@@ -46,9 +46,19 @@ public static class ModelCache
         return false;
     }
 
-    /// <summary>Writes a module's state (parameters and buffers) to a safetensors file.</summary>
-    public static void Save(nn.Module module, string path, IReadOnlyDictionary<string, string>? metadata = null) =>
-        Safetensors.Save(path, module.state_dict(), metadata);
+    /// <summary>Writes a module's state (parameters and buffers) to a safetensors file; floating tensors are stored as
+    /// <paramref name="storeAs"/> when given (e.g. Float16 to halve a shipped checkpoint).</summary>
+    public static void Save(nn.Module module, string path, IReadOnlyDictionary<string, string>? metadata = null, ScalarType? storeAs = null)
+    {
+        var state = module.state_dict();
+        if (storeAs is not { } dtype)
+        {
+            Safetensors.Save(path, state, metadata);
+            return;
+        }
+        using var scope = NewDisposeScope();
+        Safetensors.Save(path, state.ToDictionary(kv => kv.Key, kv => kv.Value.is_floating_point() ? kv.Value.to_type(dtype) : kv.Value), metadata);
+    }
 
     /// <summary>Loads a module's state from a safetensors file; every tensor must be present with its shape.</summary>
     public static void Load(nn.Module module, string path)
