@@ -30,7 +30,7 @@ public sealed record SamplingOptions(double Temperature = 0, int TopK = 0, doubl
     {
         using var scope = NewDisposeScope();
         if (IsGreedy)
-            return zeros_like(logits).scatter_(-1, logits.argmax(-1, keepdim: true), 1.0f).MoveToOuterDisposeScope();
+            return nn.functional.one_hot(logits.argmax(-1), logits.shape[^1]).to_type(logits.dtype).MoveToOuterDisposeScope();
         var scaled = logits / Temperature;
         if (TopK > 0 && TopK < logits.shape[^1])
         {

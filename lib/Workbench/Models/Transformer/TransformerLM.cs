@@ -66,10 +66,16 @@ public sealed class TransformerLM : nn.Module
     /// <summary>Final norm and output head: logits [B, T, V] from hidden states [B, T, d].</summary>
     public Tensor Head(Tensor hidden, TapSet? taps = null)
     {
-        var normed = _body.Norm.forward(hidden);
+        var normed = FinalNorm(hidden);
         taps?.Record("final_norm", normed);
-        return _head != null ? _head.forward(normed) : F.linear(normed, _body.Embedding.weight!);
+        return Project(normed);
     }
+
+    /// <summary>The final RMSNorm: the "last-layer embedding" the output head (and a judge head) reads.</summary>
+    public Tensor FinalNorm(Tensor hidden) => _body.Norm.forward(hidden);
+
+    /// <summary>The output head alone: logits from final-normed states.</summary>
+    public Tensor Project(Tensor normed) => _head != null ? _head.forward(normed) : F.linear(normed, _body.Embedding.weight!);
 
     /// <summary>A fresh KV cache sized for this model.</summary>
     public KvCache NewCache(int batch = 1, int? capacity = null) =>
