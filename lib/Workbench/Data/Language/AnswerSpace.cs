@@ -16,20 +16,20 @@ public sealed class AnswerSpace
         Question = question;
         _options = options;
         _tree = AnswerForms.Build(scene, question);
-        foreach (var path in _tree.Expand(options.AnswerPreference))
+        _tree.Expand(options.AnswerPreference, (tokens, probability) =>
         {
             var node = Root;
-            for (var s = 0; s < 3; s++) node.Mass[s] += path.Probability[s];
-            foreach (var t in path.Tokens)
+            for (var s = 0; s < 3; s++) node.Mass[s] += probability[s];
+            foreach (var t in tokens)
             {
                 if (!node.Children.TryGetValue(t.Word, out var child)) node.Children[t.Word] = child = new Node(t.Kind);
                 child.Kind = (SlotKind)Math.Max((int)child.Kind, (int)t.Kind); // a word that is a meaning slot on any path counts as one
-                for (var s = 0; s < 3; s++) child.Mass[s] += path.Probability[s];
+                for (var s = 0; s < 3; s++) child.Mass[s] += probability[s];
                 node = child;
             }
-            if (!node.IsEnd) _answers.Add(path.Tokens); // two paths with the same words are one answer
+            if (!node.IsEnd) _answers.Add(tokens.ToArray()); // two paths with the same words are one answer
             node.IsEnd = true;
-        }
+        });
     }
 
     /// <summary>The valid answers to <paramref name="question"/> about <paramref name="scene"/>.</summary>

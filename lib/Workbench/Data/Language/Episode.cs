@@ -38,7 +38,7 @@ public sealed record Episode(Scene Scene, Question Question, Style Style, IReadO
     /// <summary>The same facts and question with a new answer sampled in <paramref name="style"/> (e.g. "human"
     /// answers in style C for prompts of any style).</summary>
     public Episode WithAnswerIn(Style style, LanguageRandom rng, LanguageOptions? options = null) =>
-        this with { Answer = AnswerSpace.Of(Scene, Question, options).Sample(style, rng) };
+        this with { Answer = Grammar.SampleAnswer(Scene, Question, style, rng, options) };
 
     /// <inheritdoc/>
     public override string ToString() => Text;

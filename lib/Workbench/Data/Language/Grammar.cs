@@ -111,7 +111,16 @@ public static class Grammar
     public static Episode Render(Scene scene, Question question, Style style, LanguageRandom surface, LanguageOptions? options = null)
     {
         var prompt = SamplePrompt(scene, question, style, surface, options);
-        return new Episode(scene, question, style, prompt, AnswerSpace.Of(scene, question, options).Sample(style, surface));
+        return new Episode(scene, question, style, prompt, SampleAnswer(scene, question, style, surface, options));
+    }
+
+    /// <summary>One valid answer sampled in a style (e.g. a "human" answer in style C for a prompt of any style).</summary>
+    public static IReadOnlyList<AnswerToken> SampleAnswer(Scene scene, Question question, Style style, LanguageRandom rng,
+        LanguageOptions? options = null)
+    {
+        var tokens = new List<AnswerToken>();
+        AnswerForms.Build(scene, question).Sample(style, (options ?? LanguageOptions.Default).AnswerPreference, rng, tokens);
+        return tokens;
     }
 
     /// <summary>A whole episode in a style from one random source.</summary>

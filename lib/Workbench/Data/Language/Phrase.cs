@@ -7,19 +7,47 @@ internal abstract record Phrase
     /// <summary>Appends one sampled path to <paramref name="output"/>.</summary>
     public abstract void Sample(Style style, double strength, LanguageRandom rng, List<AnswerToken> output);
 
-    /// <summary>Every path with its probability under each style (index = (int)Style).</summary>
-    public abstract IEnumerable<Path> Expand(double strength);
+    /// <summary>Calls <paramref name="visit"/> with every path (its words, and its probability in styles A, B, C;
+    /// both buffers are reused: copy what you keep).</summary>
+    public void Expand(double strength, Action<List<AnswerToken>, double[]> visit) =>
+        Walk(new Rest(this, null), [], [1, 1, 1], strength, visit);
 
-    /// <summary>One complete path: its words and its probability in styles A, B, C.</summary>
-    public sealed record Path(AnswerToken[] Tokens, double[] Probability);
+    // Depth-first over "what is left to say": each complete path is built once in one buffer, so enumerating the
+    // few hundred answers of an episode costs microseconds.
+    static void Walk(Rest? rest, List<AnswerToken> words, double[] p, double strength, Action<List<AnswerToken>, double[]> visit)
+    {
+        if (rest == null) { visit(words, p); return; }
+        switch (rest.Head)
+        {
+            case Words w:
+                words.AddRange(w.Tokens);
+                Walk(rest.Tail, words, p, strength, visit);
+                words.RemoveRange(words.Count - w.Tokens.Length, w.Tokens.Length);
+                break;
+            case Sequence s:
+                var r = rest.Tail;
+                for (var i = s.Parts.Length - 1; i >= 0; i--) r = new Rest(s.Parts[i], r);
+                Walk(r, words, p, strength, visit);
+                break;
+            case Choice c:
+                var weights = c.Weights(strength);
+                for (var i = 0; i < c.Options.Length; i++)
+                {
+                    var q = new double[3];
+                    for (var style = 0; style < 3; style++) q[style] = p[style] * weights[style][i];
+                    Walk(new Rest(c.Options[i], rest.Tail), words, q, strength, visit);
+                }
+                break;
+        }
+    }
+
+    sealed record Rest(Phrase Head, Rest? Tail);
 }
 
 /// <summary>Fixed words.</summary>
 internal sealed record Words(AnswerToken[] Tokens) : Phrase
 {
     public override void Sample(Style style, double strength, LanguageRandom rng, List<AnswerToken> output) => output.AddRange(Tokens);
-
-    public override IEnumerable<Path> Expand(double strength) => [new Path(Tokens, [1, 1, 1])];
 }
 
 /// <summary>Parts one after another.</summary>
@@ -29,19 +57,6 @@ internal sealed record Sequence(Phrase[] Parts) : Phrase
     {
         foreach (var p in Parts) p.Sample(style, strength, rng, output);
     }
-
-    // The cartesian product of the parts' paths; probabilities multiply.
-    public override IEnumerable<Path> Expand(double strength)
-    {
-        IEnumerable<Path> acc = [new Path([], [1, 1, 1])];
-        foreach (var part in Parts)
-        {
-            var options = part.Expand(strength).ToList();
-            acc = acc.SelectMany(a => options.Select(o => new Path([.. a.Tokens, .. o.Tokens],
-                [a.Probability[0] * o.Probability[0], a.Probability[1] * o.Probability[1], a.Probability[2] * o.Probability[2]])));
-        }
-        return acc;
-    }
 }
 
 /// <summary>A choice point: one option is taken; style A prefers option 0, B option 1, C option 2.</summary>
@@ -50,12 +65,10 @@ internal sealed record Sequence(Phrase[] Parts) : Phrase
 internal sealed record Choice(string Point, Phrase[] Options) : Phrase
 {
     public override void Sample(Style style, double strength, LanguageRandom rng, List<AnswerToken> output) =>
-        Options[rng.Pick(StylePreference.Weights(style, Options.Length, strength))].Sample(style, strength, rng, output);
+        Options[rng.Pick(Weights(strength)[(int)style])].Sample(style, strength, rng, output);
 
-    public override IEnumerable<Path> Expand(double strength)
-    {
-        var w = Enum.GetValues<Style>().Select(s => StylePreference.Weights(s, Options.Length, strength)).ToArray();
-        return Options.SelectMany((o, i) => o.Expand(strength).Select(p =>
-            new Path(p.Tokens, [p.Probability[0] * w[0][i], p.Probability[1] * w[1][i], p.Probability[2] * w[2][i]])));
-    }
+    /// <summary>Option weights per style (index = (int)Style).</summary>
+    public double[][] Weights(double strength) =>
+        [StylePreference.Weights(Style.A, Options.Length, strength), StylePreference.Weights(Style.B, Options.Length, strength),
+         StylePreference.Weights(Style.C, Options.Length, strength)];
 }
