@@ -67,6 +67,20 @@ public class CorpusSamplerTests
     }
 
     [Fact]
+    public void OneEpisodePerRowPadsTheRest()
+    {
+        var sampler = new CorpusSampler(Style.B, 47);
+        var reference = new CorpusSampler(Style.B, 47).NextEpisodes(10);
+        for (var r = 0; r < 10; r++)
+        {
+            var s = sampler.NextSequence(64, maxEpisodes: 1);
+            Assert.Equal(1, s.Episodes);
+            Assert.Equal(reference[r].Ids(), s.Ids[..reference[r].Length]);
+            Assert.All(s.Ids[reference[r].Length..], id => Assert.Equal(Tok.PadId, id));
+        }
+    }
+
+    [Fact]
     public void BatchesAreRowMajorSequences()
     {
         var batch = new CorpusSampler(Style.C, 45).NextBatch(3, 64);

@@ -4,8 +4,8 @@ namespace Workbench.Data.Language;
 
 /// <summary>A packed training sequence: exactly Length token ids made of whole episodes (each starting with &lt;bos&gt;).</summary>
 /// <param name="Ids">The token ids.</param>
-/// <param name="AnswerMask">True where the token belongs to an answer (after &lt;ans&gt;, through &lt;eoa&gt;): e.g. to
-/// weight the loss on answers or to measure answer loss alone.</param>
+/// <param name="AnswerMask">True where the token belongs to an answer (after &lt;ans&gt;, through &lt;eoa&gt;). Targets are
+/// Ids[1..], so AnswerMask[1..] selects the answer targets (to weight them or to measure answer loss alone).</param>
 /// <param name="Episodes">Episodes started in this sequence (the last one may be cut at the end).</param>
 public sealed record CorpusSequence(int[] Ids, bool[] AnswerMask, int Episodes);
 
@@ -68,15 +68,24 @@ public sealed class CorpusSampler
 
     /// <summary>The next packed sequence of exactly <paramref name="length"/> ids: whole episodes one after another.
     /// The episode that does not fit is cut at the end (its rest is dropped, so every sequence starts with a whole
-    /// episode); with <paramref name="padTail"/> the tail is &lt;pad&gt; instead and that episode opens the next sequence.</summary>
-    public CorpusSequence NextSequence(int length, bool padTail = false)
+    /// episode); with <paramref name="padTail"/> the tail is &lt;pad&gt; instead and that episode opens the next sequence.
+    /// At most <paramref name="maxEpisodes"/> episodes go in one sequence, the rest is &lt;pad&gt; (1 = one episode per
+    /// row, so no episode sees another's facts). Pad targets should be ignored by the loss
+    /// (<c>ignore_index: tokenizer.PadId</c>).</summary>
+    public CorpusSequence NextSequence(int length, bool padTail = false, int maxEpisodes = int.MaxValue)
     {
         if (length < 2) throw new ArgumentOutOfRangeException(nameof(length), $"sequence length must be at least 2, got {length}");
+        if (maxEpisodes < 1) throw new ArgumentOutOfRangeException(nameof(maxEpisodes), $"maxEpisodes must be at least 1, got {maxEpisodes}");
         var ids = new int[length];
         var mask = new bool[length];
         int pos = 0, episodes = 0;
         while (pos < length)
         {
+            if (episodes == maxEpisodes)
+            {
+                Array.Fill(ids, _tokenizer.PadId, pos, length - pos);
+                break;
+            }
             var e = _carried ?? NextEpisode();
             _carried = null;
             var prompt = e.PromptIds(_tokenizer);
@@ -96,14 +105,14 @@ public sealed class CorpusSampler
         return new CorpusSequence(ids, mask, episodes);
     }
 
-    /// <summary>The next <paramref name="rows"/> packed sequences as one row-major batch.</summary>
-    public CorpusBatch NextBatch(int rows, int length, bool padTail = false)
+    /// <summary>The next <paramref name="rows"/> packed sequences as one row-major batch (options as in <see cref="NextSequence"/>).</summary>
+    public CorpusBatch NextBatch(int rows, int length, bool padTail = false, int maxEpisodes = int.MaxValue)
     {
         var ids = new long[rows * length];
         var mask = new bool[rows * length];
         for (var r = 0; r < rows; r++)
         {
-            var s = NextSequence(length, padTail);
+            var s = NextSequence(length, padTail, maxEpisodes);
             for (var k = 0; k < length; k++) ids[r * length + k] = s.Ids[k];
             Array.Copy(s.AnswerMask, 0, mask, r * length, length);
         }
