@@ -5,6 +5,12 @@ namespace Workbench.Data.Language;
 /// <summary>Judges continuations of one prompt: parses the facts and question from the prompt itself, enumerates
 /// the valid answers, and labels any continuation token by token (prefix validity) and as a whole (correct when it
 /// is exactly a valid answer followed by the end-of-answer token). Build one per prompt and reuse it.</summary>
+/// <example><code>
+/// var episode = CorpusSampler.HeldOutEpisodes(Style.A, seed: 1, count: 1)[0];
+/// var checker = AnswerChecker.ForPrompt(episode.PromptIds());   // facts and question read from the prompt
+/// AnswerCheck check = checker.Check(generatedIds);               // per-token verdicts, Correct, MeaningSlots
+/// TaskScore score = AnswerChecker.TaskAccuracy(episodes, continuations);
+/// </code></example>
 public sealed class AnswerChecker
 {
     readonly WordTokenizer _tokenizer;
