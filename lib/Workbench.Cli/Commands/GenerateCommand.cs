@@ -50,6 +50,9 @@ public static class GenerateCommand
             tokenizer = Text.TokenizerFiles.TryLoad(dir);
         }
         catch (CheckpointException e) { throw new UserError(e.Message); }
+        catch (Text.TokenizerException e) { throw new UserError(e.Message); }
+        if (tokenizer != null && tokenizer.VocabularySize > model.Config.VocabSize)
+            throw new UserError($"mismatched vocabularies: the tokenizer has {tokenizer.VocabularySize} tokens, the model {model.Config.VocabSize}");
 
         long[] ids;
         if (promptIds != null)
@@ -60,15 +63,16 @@ public static class GenerateCommand
         else
         {
             if (tokenizer == null) throw new UserError($"{dir} has no tokenizer file; pass --prompt-ids instead");
-            try { ids = tokenizer.Encode(prompt!); }
-            catch (ArgumentException e) { throw new UserError(e.Message); }
+            try { ids = tokenizer.Encode(prompt!).Select(i => (long)i).ToArray(); }
+            catch (Text.TokenizerException e) { throw new UserError(e.Message); }
         }
 
         GenerationResult result;
-        try { result = Autoregressive.Generate(model, ids, maxNew, sampling, tokenizer?.EndOfText); }
+        var stop = tokenizer != null ? Text.TokenizerFiles.StopId(tokenizer) : null;
+        try { result = Autoregressive.Generate(model, ids, maxNew, sampling, stop); }
         catch (ArgumentException e) { throw new UserError(e.Message); }
 
-        var text = tokenizer?.Decode(result.Generated);
+        var text = tokenizer?.Decode(result.Generated.Select(i => (int)i));
         Console.WriteLine(text ?? string.Join(",", result.Generated));
         Console.Error.WriteLine($"{result.Generated.Count} tokens, {result.Cost["target"].Wall.TotalSeconds:0.00} s ({result.Generated.Count / Math.Max(1e-9, result.Cost["target"].Wall.TotalSeconds):0} tok/s)");
         if (jsonPath != null)
