@@ -37,6 +37,10 @@ public static class TorchRuntime
             }
             if (_loadError != null) throw new TorchUnavailableException(_loadError);
             _loaded = true;
+            // WORKBENCH_THREADS caps torch's threads (e.g. 1 when several jobs share two cores: oversubscribed
+            // OpenMP threads spin and slow everyone down).
+            if (int.TryParse(Environment.GetEnvironmentVariable("WORKBENCH_THREADS"), out var threads) && threads > 0)
+                set_num_threads(threads);
         }
     }
 

@@ -19,6 +19,9 @@ namespace Workbench.Training;
 public sealed record CheckpointCard(string Name, string Description, string Data, long Seed, int Steps, double WallSeconds,
     double FinalLoss, IReadOnlyDictionary<string, double> Metrics, string Command, long Parameters)
 {
+    /// <summary>The full training recipe (the preset's config), so the card alone says how to remake the checkpoint.</summary>
+    public System.Text.Json.Nodes.JsonNode? Recipe { get; init; }
+
     /// <summary>When and where it was trained (UTC date, machine summary).</summary>
     public string Trained { get; init; } = $"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
 }
@@ -67,6 +70,14 @@ public static class CheckpointStore
         File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(config, Json));
         File.WriteAllText(Path.Combine(dir, "card.json"), JsonSerializer.Serialize(card, Json));
         ModelCache.Save(module, Path.Combine(dir, "model.safetensors"), new Dictionary<string, string> { ["format"] = "pt", ["name"] = name }, storeAs);
+    }
+
+    /// <summary>Writes (or rewrites) a checkpoint's card.json.</summary>
+    public static void WriteCard(CheckpointCard card)
+    {
+        var dir = FolderOf(card.Name);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "card.json"), JsonSerializer.Serialize(card, Json));
     }
 
     /// <summary>Reads a checkpoint's config.</summary>

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using Workbench.Data.Language;
+using Workbench.Models.Transformer;
+using Workbench.Text;
+using Workbench.Torch;
+using static TorchSharp.torch;
+
+namespace Workbench.Training;
+
+/// <summary>How a shipped language model is trained on the synthetic language.</summary>
+/// <param name="Model">The transformer's shape.</param>
+/// <param name="Style">The style of the training corpus (A for the target, B for the draft).</param>
+/// <param name="Seed">Seeds the weights and the corpus.</param>
+/// <param name="Steps">Optimiser steps.</param>
+/// <param name="Batch">Sequences per step.</param>
+/// <param name="SeqLen">Tokens per sequence (whole episodes packed).</param>
+/// <param name="LearningRate">Peak AdamW learning rate.</param>
+/// <param name="EvalEpisodes">Held-out episodes for the card's metrics.</param>
+public sealed record LmTrainConfig(TransformerConfig Model, Style Style, long Seed, int Steps, int Batch, int SeqLen,
+    double LearningRate, int EvalEpisodes = 300);
+
+/// <summary>Trains a transformer on one style of the synthetic language and writes a shipped checkpoint (HF Llama
+/// layout, weights stored as float16, the word tokenizer beside them, a card with held-out metrics).</summary>
+public abstract class LmPreset : ITrainPreset
+{
+    /// <inheritdoc/>
+    public abstract string Name { get; }
+
+    /// <inheritdoc/>
+    public abstract string Description { get; }
+
+    /// <summary>The recipe.</summary>
+    public abstract LmTrainConfig Config { get; }
+
+    /// <summary>Held-out evaluation seed (shared by every preset so their cards compare).</summary>
+    public const long EvalSeed = 1234;
+
+    /// <inheritdoc/>
+    public CheckpointCard Train() => Train(Config, Name, Description, save: true).Card;
+
+    /// <summary>Trains a model by <paramref name="c"/>; with <paramref name="save"/>, writes data/checkpoints/<paramref name="name"/>.</summary>
+    public static (TransformerLM Model, CheckpointCard Card) Train(LmTrainConfig c, string name, string description, bool save)
+    {
+        TorchRuntime.Seed(c.Seed);
+        var model = new TransformerLM(c.Model);
+        model.train();
+        var corpus = new CorpusSampler(c.Style, c.Seed);
+        var clock = Stopwatch.StartNew();
+        var result = TrainLoop.Run(model.parameters(), _ =>
+        {
+            var batch = corpus.NextBatch(c.Batch, c.SeqLen);
+            return model.NextTokenLoss(tensor(batch.Ids).reshape(c.Batch, c.SeqLen));
+        }, new TrainOptions(c.Steps, c.LearningRate, WeightDecay: 0.01, WarmupSteps: Math.Min(200, c.Steps / 10), Label: $"training {name}"));
+        model.eval();
+
+        if (save)
+        {
+            var dir = CheckpointStore.FolderOf(name);
+            LlamaCheckpoint.Save(dir, model, ScalarType.Float16);
+            Lexicon.Tokenizer.Save(Path.Combine(dir, TokenizerFiles.WordTokenizerFile));
+            model = LlamaCheckpoint.Load(dir); // evaluate exactly what ships (float16 weights, computed in float32)
+        }
+        var eval = LanguageModelEval.Evaluate(model, CorpusSampler.HeldOutEpisodes(c.Style, EvalSeed, c.EvalEpisodes));
+        var metrics = new Dictionary<string, double>
+        {
+            ["held_out_accuracy"] = Math.Round(eval.Accuracy, 4),
+            ["held_out_answer_loss"] = Math.Round(eval.AnswerLoss, 4),
+            ["tokens_trained"] = (double)c.Steps * c.Batch * c.SeqLen,
+        };
+        foreach (var (kind, (right, total)) in eval.Score.ByKind) metrics[$"accuracy_{kind.ToString().ToLowerInvariant()}"] = Math.Round((double)right / total, 4);
+        var card = new CheckpointCard(name, description, $"synthetic language, style {c.Style}, corpus seed {c.Seed} (held-out episodes excluded)",
+            c.Seed, c.Steps, Math.Round(clock.Elapsed.TotalSeconds, 1), Math.Round(result.FinalLoss, 4), metrics, $"workbench train {name}",
+            c.Model.ParameterCount) { Recipe = System.Text.Json.JsonSerializer.SerializeToNode(c, CheckpointStore.Json) };
+        if (save) CheckpointStore.WriteCard(card);
+        return (model, card);
+    }
+}
+
+/// <summary>The target: 6 blocks, d = 256, grouped-query attention, trained on style A.</summary>
+public sealed class LmTargetPreset : LmPreset
+{
+    /// <inheritdoc/>
+    public override string Name => LmPresetNames.Target;
+
+    /// <inheritdoc/>
+    public override string Description => "target LM: 6 blocks, d=256, 8 heads (4 key/value), trained on style A of the synthetic language";
+
+    /// <inheritdoc/>
+    public override LmTrainConfig Config => new(
+        new TransformerConfig(VocabSize: 128, Dim: 256, Layers: 6, Heads: 8, KvHeads: 4, HiddenDim: TransformerConfig.LlamaHiddenDim(256), MaxSeqLen: 256),
+        Style.A, Seed: 1, Steps: 3000, Batch: 16, SeqLen: 128, LearningRate: 2e-3);
+}
+
+/// <summary>The draft: 1 block, d = 128, trained on style B (another surface style, weaker on meaning slots).</summary>
+public sealed class LmDraftPreset : LmPreset
+{
+    /// <inheritdoc/>
+    public override string Name => LmPresetNames.Draft;
+
+    /// <inheritdoc/>
+    public override string Description => "draft LM: 1 block, d=128, 4 heads (2 key/value), trained on style B of the synthetic language";
+
+    /// <inheritdoc/>
+    public override LmTrainConfig Config => new(
+        new TransformerConfig(VocabSize: 128, Dim: 128, Layers: 1, Heads: 4, KvHeads: 2, HiddenDim: TransformerConfig.LlamaHiddenDim(128), MaxSeqLen: 256),
+        Style.B, Seed: 2, Steps: 3000, Batch: 16, SeqLen: 128, LearningRate: 3e-3);
+}
