@@ -62,6 +62,19 @@ public sealed class CostLedger
     /// <summary>Total wall time over all roles.</summary>
     public TimeSpan TotalWall => TimeSpan.FromTicks(_roles.Values.Sum(r => r.Wall.Ticks));
 
+    /// <summary>An HTML table: calls, layers, MFLOPs, tokens and milliseconds per role.</summary>
+    public string ToHtml()
+    {
+        var sb = new System.Text.StringBuilder(Viz.HtmlTable.Open).Append("<tr>");
+        foreach (var h in new[] { "role", "calls", "layers run", "MFLOP", "tokens", "wall ms" }) sb.Append(Viz.HtmlTable.Head(h));
+        sb.Append("</tr>");
+        foreach (var (role, c) in _roles)
+            sb.Append("<tr>").Append(Viz.HtmlTable.Cell(role)).Append(Viz.HtmlTable.Cell(c.Calls.ToString()))
+              .Append(Viz.HtmlTable.Cell(c.Layers.ToString())).Append(Viz.HtmlTable.Cell((c.Flops / 1e6).ToString("0.##")))
+              .Append(Viz.HtmlTable.Cell(c.Tokens.ToString())).Append(Viz.HtmlTable.Cell(c.Wall.TotalMilliseconds.ToString("0.#"))).Append("</tr>");
+        return sb.Append("</table>").ToString();
+    }
+
     /// <inheritdoc/>
     public override string ToString() => string.Join("; ", _roles.Select(kv =>
         $"{kv.Key}: {kv.Value.Calls} calls, {kv.Value.Layers} layers, {kv.Value.Flops / 1e6:0.##} MFLOP, {kv.Value.Wall.TotalMilliseconds:0} ms"));

@@ -73,14 +73,14 @@ public sealed class Figure
         return Add(t);
     }
 
-    /// <summary>Bars over categories; optional error bars. Several Bar calls group side by side (see <see cref="BarMode"/>).</summary>
+    /// <summary>Bars over categories; optional error bars and per-bar colours. Several Bar calls group side by side (see <see cref="BarMode"/>).</summary>
     public Figure Bar(IEnumerable<string> categories, IEnumerable<double> values, string? name = null, string? color = null,
-        IEnumerable<double>? errorY = null)
+        IEnumerable<double>? errorY = null, IEnumerable<string>? colors = null)
     {
         var t = Trace("bar", name);
         t["x"] = Arr(categories);
         t["y"] = Arr(values);
-        t["marker"] = new JsonObject { ["color"] = color ?? NextColor() };
+        t["marker"] = new JsonObject { ["color"] = colors != null ? Arr(colors) : color ?? NextColor() };
         if (errorY != null) t["error_y"] = new JsonObject { ["type"] = "data", ["array"] = Arr(errorY), ["visible"] = true };
         return Add(t);
     }

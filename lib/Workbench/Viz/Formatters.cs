@@ -17,6 +17,11 @@ public static class Formatters
         Add<Tensor>(TensorView.ToHtml, TensorView.ToText);
         Add<DataFrame>(HtmlTable.From, df => df.ToString());
         Add<Papers.Reproduction>(r => r.ToHtml(), r => r.ToString());
+        Add<Cost.CostLedger>(c => c.ToHtml(), c => c.ToString());
+        Add<Decoding.Speculative.SpeculativeStep>(s => Decoding.Speculative.SpeculativeViews.StepStrip(s, s.Tokenizer).ToHtml(),
+            s => Decoding.Speculative.SpeculativeViews.StepStrip(s, s.Tokenizer).ToString());
+        Add<Decoding.Speculative.SpeculativeTrace>(t => Decoding.Speculative.SpeculativeViews.TraceView(t).Content,
+            t => Decoding.Speculative.SpeculativeViews.TraceStrip(t, t.Tokenizer).ToString());
     }
 
     static void Add<T>(Func<T, string> html, Func<T, string> text)

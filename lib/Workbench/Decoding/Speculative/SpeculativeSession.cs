@@ -35,10 +35,13 @@ public sealed class SpeculativeSession : IDisposable
     readonly CostLedger _ledger = new();
     readonly int _promptLength;
     readonly Stopwatch _wall = new();
+    readonly Text.ITokenizer? _tokenizer;
 
     /// <summary>Starts a session: checks that draft and target share a vocabulary, then prefills the target.</summary>
-    public SpeculativeSession(TransformerLM target, IDrafter drafter, IVerifier verifier, IReadOnlyList<long> prompt, SpeculativeOptions? options = null)
+    public SpeculativeSession(TransformerLM target, IDrafter drafter, IVerifier verifier, IReadOnlyList<long> prompt,
+        SpeculativeOptions? options = null, Text.ITokenizer? tokenizer = null)
     {
+        _tokenizer = tokenizer;
         _options = options ?? new SpeculativeOptions();
         _options.SamplingOrGreedy.Validate();
         if (_options.Gamma < 1) throw new ArgumentException($"gamma must be at least 1 (got {_options.Gamma})");
@@ -146,7 +149,7 @@ public sealed class SpeculativeSession : IDisposable
         var cost = new StepCost((int)(after.DraftCalls - before.DraftCalls), 1, after.DraftLayers - before.DraftLayers, _target.Config.Layers,
             after.DraftFlops - before.DraftFlops, after.TargetFlops - before.TargetFlops, after.DraftWall - before.DraftWall, targetForward, verifyWall);
         var step = new SpeculativeStep(_steps.Count, contextLength, drafted, verdict.Next, verdict.NextVerdict,
-            pTrue[verdict.Accepted, verdict.Next].item<float>(), verdict.Accepted, proposal.StoppedEarly, cost);
+            pTrue[verdict.Accepted, verdict.Next].item<float>(), verdict.Accepted, proposal.StoppedEarly, cost) { Tokenizer = _tokenizer };
         _steps.Add(step);
         _wall.Stop();
         return step;
@@ -161,7 +164,7 @@ public sealed class SpeculativeSession : IDisposable
 
     /// <summary>The trace so far.</summary>
     public SpeculativeTrace Trace() => new(_sequence.Take(_promptLength).ToList(), Output, _steps.ToList(), _ledger,
-        _drafter.Name, _verifier.Name, _options.Gamma, _wall.Elapsed, Prefill);
+        _drafter.Name, _verifier.Name, _options.Gamma, _wall.Elapsed, Prefill) { Tokenizer = _tokenizer };
 
     (long DraftCalls, long DraftLayers, double DraftFlops, double TargetFlops, TimeSpan DraftWall) Snapshot()
     {

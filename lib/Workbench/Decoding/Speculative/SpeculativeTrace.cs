@@ -31,6 +31,9 @@ public sealed record StepCost(int DraftCalls, int TargetCalls, long DraftLayers,
 public sealed record SpeculativeStep(int Index, int ContextLength, IReadOnlyList<DraftedToken> Drafted, long Next, Verdict NextVerdict,
     double NextP, int Accepted, bool DraftStoppedEarly, StepCost Cost)
 {
+    /// <summary>The tokenizer that names the tokens in views (none: ids are shown).</summary>
+    public Text.ITokenizer? Tokenizer { get; init; }
+
     /// <summary>Tokens this round added to the output (kept drafts plus the target's token).</summary>
     public int Emitted => Accepted + 1;
 
@@ -40,4 +43,8 @@ public sealed record SpeculativeStep(int Index, int ContextLength, IReadOnlyList
 
 /// <summary>A whole speculative generation: prompt, output, rounds and cost.</summary>
 public sealed record SpeculativeTrace(IReadOnlyList<long> Prompt, IReadOnlyList<long> Output, IReadOnlyList<SpeculativeStep> Steps,
-    CostLedger Cost, string Drafter, string Verifier, int Gamma, TimeSpan Wall, TimeSpan Prefill);
+    CostLedger Cost, string Drafter, string Verifier, int Gamma, TimeSpan Wall, TimeSpan Prefill)
+{
+    /// <summary>The tokenizer that names the tokens in views (none: ids are shown).</summary>
+    public Text.ITokenizer? Tokenizer { get; init; }
+}
