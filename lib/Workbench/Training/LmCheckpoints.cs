@@ -10,4 +10,7 @@ public static class LmCheckpoints
 
     /// <summary>The draft (style B).</summary>
     public static TransformerLM Draft() => LlamaCheckpoint.Load(CheckpointStore.FolderOf(LmPresetNames.Draft));
+
+    /// <summary>The aligned draft (the draft's shape, trained on style A like the target).</summary>
+    public static TransformerLM AlignedDraft() => LlamaCheckpoint.Load(CheckpointStore.FolderOf(LmPresetNames.AlignedDraft));
 }

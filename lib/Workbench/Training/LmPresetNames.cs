@@ -8,4 +8,7 @@ public static class LmPresetNames
 
     /// <summary>The draft: a small model trained on style B.</summary>
     public const string Draft = "lm-draft";
+
+    /// <summary>The aligned draft: the draft's shape trained on the target's style A (for speed, not for judging).</summary>
+    public const string AlignedDraft = "lm-draft-a";
 }

@@ -88,7 +88,7 @@ public sealed class LmTargetPreset : LmPreset
     /// <inheritdoc/>
     public override LmTrainConfig Config => new(
         new TransformerConfig(VocabSize: 128, Dim: 256, Layers: 6, Heads: 8, KvHeads: 4, HiddenDim: TransformerConfig.LlamaHiddenDim(256), MaxSeqLen: 256),
-        Style.A, Seed: 1, Steps: 3000, Batch: 16, SeqLen: 128, LearningRate: 2e-3);
+        Style.A, Seed: 1, Steps: 8000, Batch: 16, SeqLen: 128, LearningRate: 1.5e-3);
 }
 
 /// <summary>The draft: 1 block, d = 128, trained on style B (another surface style, weaker on meaning slots).</summary>
@@ -104,4 +104,19 @@ public sealed class LmDraftPreset : LmPreset
     public override LmTrainConfig Config => new(
         new TransformerConfig(VocabSize: 128, Dim: 128, Layers: 1, Heads: 4, KvHeads: 2, HiddenDim: TransformerConfig.LlamaHiddenDim(128), MaxSeqLen: 256),
         Style.B, Seed: 2, Steps: 3000, Batch: 16, SeqLen: 128, LearningRate: 3e-3);
+}
+
+/// <summary>The aligned draft: the draft's shape and recipe, trained on the target's style A. Speculative decoding is
+/// fast only when the draft says what the target would say; this is the pair the speed benchmark measures, while the
+/// style-B draft shows what misalignment costs (and what Judge Decoding recovers).</summary>
+public sealed class LmAlignedDraftPreset : LmPreset
+{
+    /// <inheritdoc/>
+    public override string Name => LmPresetNames.AlignedDraft;
+
+    /// <inheritdoc/>
+    public override string Description => "aligned draft LM: 1 block, d=128, 4 heads (2 key/value), trained on style A like the target";
+
+    /// <inheritdoc/>
+    public override LmTrainConfig Config => new LmDraftPreset().Config with { Style = Style.A, Seed = 3 };
 }
