@@ -149,7 +149,7 @@ public sealed class SpeculativeSession : IDisposable
         var cost = new StepCost((int)(after.DraftCalls - before.DraftCalls), 1, after.DraftLayers - before.DraftLayers, _target.Config.Layers,
             after.DraftFlops - before.DraftFlops, after.TargetFlops - before.TargetFlops, after.DraftWall - before.DraftWall, targetForward, verifyWall);
         var step = new SpeculativeStep(_steps.Count, contextLength, drafted, verdict.Next, verdict.NextVerdict,
-            pTrue[verdict.Accepted, verdict.Next].item<float>(), verdict.Accepted, proposal.StoppedEarly, cost) { Tokenizer = _tokenizer };
+            pTrue[verdict.Accepted, verdict.Next].item<float>(), verdict.Accepted, proposal.StoppedEarly, cost) { Tokenizer = _tokenizer, Emitted = emitted.Count };
         _steps.Add(step);
         _wall.Stop();
         return step;

@@ -34,11 +34,14 @@ public sealed record SpeculativeStep(int Index, int ContextLength, IReadOnlyList
     /// <summary>The tokenizer that names the tokens in views (none: ids are shown).</summary>
     public Text.ITokenizer? Tokenizer { get; init; }
 
-    /// <summary>Tokens this round added to the output (kept drafts plus the target's token).</summary>
-    public int Emitted => Accepted + 1;
+    readonly int? _emitted;
+
+    /// <summary>Tokens this round added to the output: kept drafts plus the target's token, fewer when the end token
+    /// came first (the tokens after it are not output).</summary>
+    public int Emitted { get => _emitted ?? Accepted + 1; init => _emitted = value; }
 
     /// <summary>The tokens added to the output, in order.</summary>
-    public IEnumerable<long> EmittedTokens => Drafted.Take(Accepted).Select(d => d.Token).Append(Next);
+    public IEnumerable<long> EmittedTokens => Drafted.Take(Accepted).Select(d => d.Token).Append(Next).Take(Emitted);
 }
 
 /// <summary>A whole speculative generation: prompt, output, rounds and cost.</summary>
