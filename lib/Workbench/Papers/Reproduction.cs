@@ -36,16 +36,19 @@ public sealed record Reproduction(
     };
 
     /// <summary>Criteria as an HTML table (holds / does not hold, measured value).</summary>
-    public string CriteriaHtml()
+    public string CriteriaHtml() => CriteriaTable(Criteria).Content;
+
+    /// <summary>Any criteria as an HTML table (what a notebook shows before its figures).</summary>
+    public static HtmlView CriteriaTable(IEnumerable<Criterion> criteria)
     {
         var sb = new StringBuilder(HtmlTable.Open.Replace("margin:4px 0", "margin:4px 0;text-align:left"))
             .Append("<tr>").Append(HtmlTable.Head("reproduced if")).Append(HtmlTable.Head("measured")).Append(HtmlTable.Head("")).Append("</tr>");
-        foreach (var c in Criteria)
+        foreach (var c in criteria)
             sb.Append("<tr><td style=\"border:1px solid #ddd;padding:3px 8px;text-align:left\">").Append(WebUtility.HtmlEncode(c.Statement))
               .Append("</td><td style=\"border:1px solid #ddd;padding:3px 8px;text-align:left\">").Append(WebUtility.HtmlEncode(c.Measured))
               .Append("</td><td style=\"border:1px solid #ddd;padding:3px 8px;font-weight:600;color:")
               .Append(c.Holds ? "#1a7f37\">holds" : "#c00\">does not hold").Append("</td></tr>");
-        return sb.Append("</table>").ToString();
+        return new HtmlView(sb.Append("</table>").ToString());
     }
 
     /// <summary>Criteria table followed by every figure.</summary>
