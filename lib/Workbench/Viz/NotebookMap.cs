@@ -30,6 +30,7 @@ public static class NotebookMap
         var summary = lines.FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#')) ?? "";
         int stop = summary.IndexOf(". ", StringComparison.Ordinal);
         if (stop > 0) summary = summary[..(stop + 1)];
+        summary = summary.Replace("**", "").Replace("`", ""); // markdown emphasis and code marks read as noise in a table
         return new Entry(rel, title, summary);
     }
 
