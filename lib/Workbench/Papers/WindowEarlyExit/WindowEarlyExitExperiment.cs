@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Workbench.Data;
+using Workbench.Data.Procedural;
 using Workbench.EarlyExit;
 using Workbench.Models.Vision;
 using Workbench.Progress;
@@ -21,15 +22,42 @@ namespace Workbench.Papers.WindowEarlyExit;
 public sealed record WindowCascadeConfig(int[] Widths, int TrainCount = 55_000, int ValidationCount = 5_000, int TestCount = 10_000,
     int Epochs = 20, double Risk = 0.05, double WindowHalfWidth = 0.1, double LowConfidenceShare = 0.2)
 {
+    /// <summary>Out-of-distribution images mixed into the test set (half as many as test images).</summary>
+    public int OodCount => TestCount / 2;
+
     /// <summary>Full: widths x1, x2, x4, x8 on the whole dataset. Quick: x1, x2 on a tenth, two epochs.</summary>
     public static WindowCascadeConfig For(bool quick) => quick
         ? new WindowCascadeConfig(new[] { 1, 2 }, TrainCount: 6_000, ValidationCount: 2_000, TestCount: 2_000, Epochs: 2)
         : new WindowCascadeConfig(new[] { 1, 2, 4, 8 });
 }
 
-/// <summary>Everything measured at one width: both members, their ensemble and the two cascades (member 0 first).</summary>
-public sealed record WidthResult(int Width, CascadeOutputs[] Singles, CascadeOutputs Ensemble, CascadeOutputs Window,
-    CascadeOutputs LowConfidence, (double Low, double High) WindowBounds, double MemberMacs);
+/// <summary>Both members, their ensemble and the two cascades (member 0 first) on one evaluation set.</summary>
+public sealed record CascadeSet(CascadeOutputs[] Singles, CascadeOutputs Ensemble, CascadeOutputs Window, CascadeOutputs LowConfidence)
+{
+    /// <summary>Builds the set from member outputs on the same samples, with the window and low-confidence cut from validation.</summary>
+    public static CascadeSet Of(int width, MemberOutputs[] members, (double Low, double High) window, double lowBelow) => new(
+        members.Select(Cascade.Single).ToArray(),
+        Cascade.Ensemble($"ensemble x{width}", members),
+        Cascade.WindowCascade($"window cascade x{width}", members[0], members[1], window),
+        Cascade.LowConfidenceCascade($"low-confidence cascade x{width}", members[0], members[1], lowBelow));
+}
+
+/// <summary>Everything measured at one width: on the test split, and on the test split mixed with out-of-distribution
+/// images (procedural shapes, which no Fashion-MNIST class fits: every answer to them counts as wrong).</summary>
+public sealed record WidthResult(int Width, CascadeSet Test, CascadeSet WithOod, (double Low, double High) WindowBounds, double MemberMacs)
+{
+    /// <summary>Test-split singles.</summary>
+    public CascadeOutputs[] Singles => Test.Singles;
+
+    /// <summary>Test-split ensemble.</summary>
+    public CascadeOutputs Ensemble => Test.Ensemble;
+
+    /// <summary>Test-split window cascade.</summary>
+    public CascadeOutputs Window => Test.Window;
+
+    /// <summary>Test-split low-confidence cascade.</summary>
+    public CascadeOutputs LowConfidence => Test.LowConfidence;
+}
 
 /// <summary>The experiment (Xia &amp; Bouganis, window-based early-exit cascades): two seeds of each width, cascades of
 /// seed 0 then seed 1, measured on the test split with thresholds picked on validation data.</summary>
@@ -40,7 +68,14 @@ public sealed class WindowCascadeResult
         Config = config;
         Widths = widths;
         TestLabels = testLabels;
+        MixedLabels = testLabels.Concat(Enumerable.Repeat(-1, config.OodCount)).ToArray();
     }
+
+    /// <summary>Labels of the test split followed by the out-of-distribution images (-1: no class is right).</summary>
+    public int[] MixedLabels { get; }
+
+    /// <summary>Coverage at the operating risk on the test split mixed with out-of-distribution images.</summary>
+    public double CoverageWithOod(CascadeOutputs o) => o.CoverageAtRisk(MixedLabels, Config.Risk);
 
     /// <summary>The sizes used.</summary>
     public WindowCascadeConfig Config { get; }
@@ -64,6 +99,7 @@ public sealed class WindowCascadeResult
         var (xTrain, yTrain) = MlpClassifier.Tensors(train, 0, config.TrainCount);
         var (xVal, yVal) = MlpClassifier.Tensors(train, train.Count - config.ValidationCount, config.ValidationCount);
         var (xTest, yTest) = MlpClassifier.Tensors(test, 0, Math.Min(config.TestCount, test.Count));
+        var (xOod, _) = MlpClassifier.Tensors(ProceduralImages.Classification(config.OodCount, seed: 77));
         var valLabels = yVal.data<long>().Select(l => (int)l).ToArray();
         var testLabels = yTest.data<long>().Select(l => (int)l).ToArray();
         int inputs = train.Rows * train.Cols;
@@ -74,6 +110,7 @@ public sealed class WindowCascadeResult
         {
             var val = new MemberOutputs[2];
             var tst = new MemberOutputs[2];
+            var mixed = new MemberOutputs[2];
             for (int seed = 0; seed < 2; seed++)
             {
                 using var model = new MlpClassifier(inputs, 10, w);
@@ -82,17 +119,14 @@ public sealed class WindowCascadeResult
                     () => ClassifierTraining.Train(model, xTrain, yTrain, config.Epochs, seed: 100 * w + seed, label: $"MLP x{w} seed {seed}"));
                 val[seed] = new MemberOutputs($"x{w} seed {seed}", model.Probabilities(xVal), model.Macs);
                 tst[seed] = new MemberOutputs($"x{w} seed {seed}", model.Probabilities(xTest), model.Macs);
+                mixed[seed] = tst[seed] with { Probs = tst[seed].Probs.Concat(model.Probabilities(xOod)).ToArray() };
             }
             var window = Cascade.Window(val[0], valLabels, config.Risk, config.WindowHalfWidth);
             double lowBelow = Selective.Quantile(val[0].Confidence, config.LowConfidenceShare);
-            widths.Add(new WidthResult(w, tst.Select(Cascade.Single).ToArray(),
-                Cascade.Ensemble($"ensemble x{w}", tst),
-                Cascade.WindowCascade($"window cascade x{w}", tst[0], tst[1], window),
-                Cascade.LowConfidenceCascade($"low-confidence cascade x{w}", tst[0], tst[1], lowBelow),
-                window, tst[0].Macs));
+            widths.Add(new WidthResult(w, CascadeSet.Of(w, tst, window, lowBelow), CascadeSet.Of(w, mixed, window, lowBelow), window, tst[0].Macs));
             progress.Advance();
         }
-        foreach (var t in new[] { xTrain, yTrain, xVal, yVal, xTest, yTest }) t.Dispose();
+        foreach (var t in new[] { xTrain, yTrain, xVal, yVal, xTest, yTest, xOod }) t.Dispose();
         return new WindowCascadeResult(config, widths, testLabels);
     }
 
@@ -123,13 +157,16 @@ public sealed class WindowCascadeResult
         };
     }
 
-    /// <summary>The paper's Fig. 1: coverage at the operating risk against average MACs per sample.</summary>
-    public Figure CoverageFigure()
+    /// <summary>The paper's Fig. 1: coverage at the operating risk against average MACs per sample, on the test split
+    /// or (<paramref name="withOod"/>) on the test split mixed with out-of-distribution images.</summary>
+    public Figure CoverageFigure(bool withOod = false)
     {
-        var f = new Figure($"Coverage at {F(Config.Risk * 100, "0")}% risk vs compute (Fashion-MNIST test, MLP family)");
-        double[] X(Func<WidthResult, CascadeOutputs> pick) => Widths.Select(w => pick(w).AverageMacs).ToArray();
-        double[] Y(Func<WidthResult, CascadeOutputs> pick) => Widths.Select(w => Coverage(pick(w)) * 100).ToArray();
-        f.Line(Widths.Select(w => w.MemberMacs), Widths.Select(w => SingleCoverage(w) * 100), "single model (mean of 2 seeds)", markers: true);
+        var f = new Figure($"Coverage at {F(Config.Risk * 100, "0")}% risk vs compute (Fashion-MNIST test{(withOod ? $" + {Config.OodCount} procedural OOD images" : "")}, MLP family)");
+        Func<CascadeOutputs, double> cov = withOod ? CoverageWithOod : Coverage;
+        Func<WidthResult, CascadeSet> set = withOod ? w => w.WithOod : w => w.Test;
+        double[] X(Func<CascadeSet, CascadeOutputs> pick) => Widths.Select(w => pick(set(w)).AverageMacs).ToArray();
+        double[] Y(Func<CascadeSet, CascadeOutputs> pick) => Widths.Select(w => cov(pick(set(w))) * 100).ToArray();
+        f.Line(Widths.Select(w => w.MemberMacs), Widths.Select(w => set(w).Singles.Average(cov) * 100), "single model (mean of 2 seeds)", markers: true);
         f.Line(X(w => w.Ensemble), Y(w => w.Ensemble), "2-model ensemble", markers: true);
         f.Line(X(w => w.Window), Y(w => w.Window), "window cascade", markers: true);
         f.Line(X(w => w.LowConfidence), Y(w => w.LowConfidence), $"low-confidence cascade ({F(Config.LowConfidenceShare * 100, "0")}%)", markers: true, dash: "dot");
@@ -157,6 +194,7 @@ public sealed class WindowCascadeResult
     {
         ["risk"] = Config.Risk,
         ["test_images"] = TestLabels.Length,
+        ["ood_images"] = Config.OodCount,
         ["widths"] = new JsonArray(Widths.Select(w => (JsonNode)new JsonObject
         {
             ["width"] = w.Width,
@@ -170,6 +208,14 @@ public sealed class WindowCascadeResult
             ["window"] = new JsonArray(Math.Round(w.WindowBounds.Low, 4), Math.Round(w.WindowBounds.High, 4)),
             ["low_confidence_coverage"] = Math.Round(Coverage(w.LowConfidence), 4),
             ["low_confidence_macs"] = Math.Round(w.LowConfidence.AverageMacs),
+            ["with_ood"] = new JsonObject
+            {
+                ["single_coverage"] = new JsonArray(w.WithOod.Singles.Select(s => (JsonNode)Math.Round(CoverageWithOod(s), 4)).ToArray()),
+                ["ensemble_coverage"] = Math.Round(CoverageWithOod(w.WithOod.Ensemble), 4),
+                ["window_coverage"] = Math.Round(CoverageWithOod(w.WithOod.Window), 4),
+                ["window_macs"] = Math.Round(w.WithOod.Window.AverageMacs),
+                ["low_confidence_coverage"] = Math.Round(CoverageWithOod(w.WithOod.LowConfidence), 4),
+            },
         }).ToArray()),
     };
 }

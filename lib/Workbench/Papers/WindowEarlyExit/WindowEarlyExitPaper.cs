@@ -16,7 +16,7 @@ public sealed class WindowEarlyExitPaper : IPaper
     {
         var clock = Stopwatch.StartNew();
         var result = WindowCascadeResult.Run(WindowCascadeConfig.For(quick));
-        return new Reproduction(Slug, Title, quick, result.Criteria(), new[] { result.CoverageFigure(), result.RiskCoverageFigure() },
+        return new Reproduction(Slug, Title, quick, result.Criteria(), new[] { result.CoverageFigure(), result.RiskCoverageFigure(), result.CoverageFigure(withOod: true) },
             result.Numbers(), clock.Elapsed);
     }
 }
