@@ -27,12 +27,20 @@ public sealed record MemberOutputs(string Name, double[][] Probs, double Macs)
 /// <param name="Passed">Share of samples that went on to the second member.</param>
 public sealed record CascadeOutputs(string Name, double[][] Probs, double AverageMacs, double Passed)
 {
+    /// <summary>Max-softmax confidence per sample.</summary>
+    public double[] Confidence => Probs.Select(p => p.Max()).ToArray();
+
+    /// <summary>Per sample: is the prediction the true label?</summary>
+    public bool[] Correct(IReadOnlyList<int> labels) => Probs.Select((p, i) => MemberOutputs.ArgMax(p) == labels[i]).ToArray();
+
+    /// <summary>The risk-coverage curve against the true labels.</summary>
+    public IReadOnlyList<RiskCoveragePoint> Curve(IReadOnlyList<int> labels) => Selective.Curve(Confidence, Correct(labels));
+
     /// <summary>Coverage at the given risk against the true labels.</summary>
-    public double CoverageAtRisk(IReadOnlyList<int> labels, double risk) =>
-        Selective.CoverageAtRisk(Probs.Select(p => p.Max()).ToArray(), Probs.Select((p, i) => MemberOutputs.ArgMax(p) == labels[i]).ToArray(), risk);
+    public double CoverageAtRisk(IReadOnlyList<int> labels, double risk) => Selective.CoverageAtRisk(Confidence, Correct(labels), risk);
 
     /// <summary>Accuracy against the true labels.</summary>
-    public double Accuracy(IReadOnlyList<int> labels) => Probs.Where((p, i) => MemberOutputs.ArgMax(p) == labels[i]).Count() / (double)Probs.Length;
+    public double Accuracy(IReadOnlyList<int> labels) => Correct(labels).Count(c => c) / (double)Probs.Length;
 }
 
 /// <summary>Ensembles and two-member early-exit cascades (Xia &amp; Bouganis, window-based early-exit cascades): run

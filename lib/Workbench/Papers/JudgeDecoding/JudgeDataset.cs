@@ -7,17 +7,6 @@ using static TorchSharp.torch;
 
 namespace Workbench.Papers.JudgeDecoding;
 
-/// <summary>Where a labelled continuation came from.</summary>
-public enum ContinuationSource
-{
-    /// <summary>The draft model's greedy answer.</summary>
-    DraftGreedy,
-    /// <summary>The draft model's answer sampled at temperature 1 (a source of errors).</summary>
-    DraftSampled,
-    /// <summary>A valid answer written by the grammar in another style ("human" text).</summary>
-    Human,
-}
-
 /// <summary>Judge training data: target last-layer states at continuation tokens with the checker's labels.</summary>
 /// <param name="States">[N, d]: the target's final-norm state after reading each labelled token (what the judge sees
 /// at a drafted position during verification).</param>
@@ -95,12 +84,19 @@ public sealed record JudgeDataset(Tensor States, Tensor Labels, int Answers, int
 
     /// <summary>The target's final-norm states [n, d] after reading each of the <paramref name="continuation"/>'s tokens
     /// (one full forward over prompt + continuation).</summary>
-    public static Tensor TargetStates(TransformerLM target, long[] prompt, long[] continuation)
+    public static Tensor TargetStates(TransformerLM target, long[] prompt, long[] continuation) =>
+        TargetPass(target, prompt, continuation).States;
+
+    /// <summary>One target forward over prompt + continuation: the final-norm states after reading each continuation
+    /// token [n, d], and for each token whether it is the target's greedy choice given everything before it.</summary>
+    public static (Tensor States, bool[] Matches) TargetPass(TransformerLM target, long[] prompt, long[] continuation)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var ids = tensor(prompt.Concat(continuation).ToArray()).unsqueeze(0);
         var normed = target.FinalNorm(target.RunLayers(target.Embed(ids), 0, target.Config.Layers))[0];
-        return normed.narrow(0, prompt.Length, continuation.Length).clone().MoveToOuterDisposeScope();
+        var choice = target.Project(normed.narrow(0, prompt.Length - 1, continuation.Length)).argmax(-1).data<long>().ToArray();
+        var states = normed.narrow(0, prompt.Length, continuation.Length).clone().MoveToOuterDisposeScope();
+        return (states, continuation.Select((t, i) => choice[i] == t).ToArray());
     }
 }

@@ -195,7 +195,7 @@ public static class JudgeDecodingExperiment
                 var text = textOf(e);
                 if (text.Length == 0) continue;
                 if (AnswerChecker.For(e).Check(text.Select(i => (int)i)).Correct) correct++;
-                texts.Add((Matches(target, prompt, text), JudgeScores(judge, target, prompt, text)));
+                texts.Add(MatchesAndScores(judge, target, prompt, text));
             }
             int tokens = texts.Sum(t => t.Item1.Length), calls = texts.Sum(t => TextAcceptance.Calls(t.Item1, gamma));
             runs.Add(new TextRun(name, calls == 0 ? 0 : (double)tokens / calls, episodes.Count == 0 ? 0 : (double)correct / episodes.Count) { Texts = texts });
@@ -203,19 +203,11 @@ public static class JudgeDecodingExperiment
         return runs;
     }
 
-    static double[] JudgeScores(LinearJudge judge, TransformerLM target, long[] prompt, long[] text)
+    /// <summary>Per text token: is it the target's greedy choice, and the judge's score of it (one target forward).</summary>
+    static (bool[], double[]) MatchesAndScores(LinearJudge judge, TransformerLM target, long[] prompt, long[] text)
     {
         using var scope = NewDisposeScope();
-        return judge.Score(JudgeDataset.TargetStates(target, prompt, text));
-    }
-
-    /// <summary>Per text token: is it the target's greedy choice given everything before it?</summary>
-    static bool[] Matches(TransformerLM target, long[] prompt, long[] text)
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var logits = target.Forward(tensor(prompt.Concat(text).ToArray()).unsqueeze(0))[0];
-        var choice = logits.narrow(0, prompt.Length - 1, text.Length).argmax(-1).data<long>().ToArray();
-        return text.Select((t, i) => choice[i] == t).ToArray();
+        var (states, matches) = JudgeDataset.TargetPass(target, prompt, text);
+        return (matches, judge.Score(states));
     }
 }

@@ -144,6 +144,17 @@ public sealed class JudgeDecodingSummary
         return strip;
     }
 
+    /// <summary>Per τ, averaged over seeds: the judge's precision, recall and invalid tokens let through on held-out
+    /// labelled tokens, next to what it did in decoding and what the random acceptor did.</summary>
+    public Microsoft.Data.Analysis.DataFrame QualityTable() => new(
+        new Microsoft.Data.Analysis.DoubleDataFrameColumn("τ", Taus),
+        new Microsoft.Data.Analysis.DoubleDataFrameColumn("precision", Taus.Select((_, i) => Seeds.Average(s => s.Quality[i].Precision))),
+        new Microsoft.Data.Analysis.DoubleDataFrameColumn("recall", Taus.Select((_, i) => Seeds.Average(s => s.Quality[i].Recall))),
+        new Microsoft.Data.Analysis.DoubleDataFrameColumn("invalid let through", Taus.Select((_, i) => Seeds.Average(s => s.Quality[i].InvalidAccepted))),
+        new Microsoft.Data.Analysis.DoubleDataFrameColumn("judge tokens/call", JudgeTokensPerCall),
+        new Microsoft.Data.Analysis.DoubleDataFrameColumn("judge accuracy", JudgeAccuracy),
+        new Microsoft.Data.Analysis.DoubleDataFrameColumn("random accuracy", RandomAccuracy));
+
     /// <summary>The figure's numbers, for JSON.</summary>
     public JsonObject Numbers()
     {

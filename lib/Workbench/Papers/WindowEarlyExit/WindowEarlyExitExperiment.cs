@@ -181,13 +181,24 @@ public sealed class WindowCascadeResult
         var f = new Figure($"Risk-coverage, width x{w.Width}");
         foreach (var o in new[] { w.Singles[0], w.Ensemble, w.Window, w.LowConfidence })
         {
-            var curve = Selective.Curve(o.Probs.Select(p => p.Max()).ToArray(), o.Probs.Select((p, i) => Array.IndexOf(p, p.Max()) == TestLabels[i]).ToArray());
+            var curve = o.Curve(TestLabels);
             var step = Math.Max(1, curve.Count / 400); // enough points for the eye, a small page
             var pts = curve.Where((_, i) => i % step == 0 || i == curve.Count - 1).ToList();
             f.Line(pts.Select(p => p.Coverage * 100), pts.Select(p => p.Risk * 100), o.Name);
         }
         return f.HLine(Config.Risk * 100, label: "operating risk").XAxis("coverage (%)").YAxis("risk (% wrong among accepted)", min: 0, max: 15);
     }
+
+    /// <summary>Per width on the test split: member MACs, coverage at the operating risk of each kind, and the share
+    /// of images the window cascade passed on.</summary>
+    public Microsoft.Data.Analysis.DataFrame Table() => new(
+        new Microsoft.Data.Analysis.StringDataFrameColumn("width", Widths.Select(w => $"x{w.Width}")),
+        new Microsoft.Data.Analysis.DoubleDataFrameColumn("member kMACs", Widths.Select(w => w.MemberMacs / 1000)),
+        new Microsoft.Data.Analysis.DoubleDataFrameColumn("single cov.", Widths.Select(SingleCoverage)),
+        new Microsoft.Data.Analysis.DoubleDataFrameColumn("ensemble cov.", Widths.Select(w => Coverage(w.Ensemble))),
+        new Microsoft.Data.Analysis.DoubleDataFrameColumn("window cov.", Widths.Select(w => Coverage(w.Window))),
+        new Microsoft.Data.Analysis.DoubleDataFrameColumn("window passed", Widths.Select(w => w.Window.Passed)),
+        new Microsoft.Data.Analysis.DoubleDataFrameColumn("low-conf. cov.", Widths.Select(w => Coverage(w.LowConfidence))));
 
     /// <summary>The figure's numbers, for JSON.</summary>
     public JsonObject Numbers() => new()
