@@ -1,4 +1,6 @@
 using TorchSharp;
+using Workbench.Data.Language;
+using Workbench.Models.Transformer;
 using Workbench.Progress;
 using Workbench.Tests.Support;
 using Workbench.Torch;
@@ -52,6 +54,24 @@ public class TrainingTests
         {
             Environment.SetEnvironmentVariable("WORKBENCH_CACHE", null);
             Directory.Delete(cacheDir, true);
+        }
+    }
+
+    [Fact]
+    public void RetrainingAnLmRecipeReproducesItsCard()
+    {
+        // What `workbench train <preset>` promises: the same recipe gives the same loss and the same held-out metrics.
+        var recipe = new LmTrainConfig(new TransformerConfig(Lexicon.Tokenizer.VocabularySize, 32, 1, 2, 1, 64, MaxSeqLen: 64),
+            Style.A, Seed: 7, Steps: 12, Batch: 4, SeqLen: 32, LearningRate: 3e-3, EvalEpisodes: 8);
+        using (ProgressTask.Redirect(null))
+        {
+            var first = LmPreset.Train(recipe, "tiny", "determinism check", save: false).Card;
+            var second = LmPreset.Train(recipe, "tiny", "determinism check", save: false).Card;
+            Assert.True(first.FinalLoss > 0 && double.IsFinite(first.FinalLoss));
+            Assert.Equal(first.FinalLoss, second.FinalLoss);
+            Assert.Equal(first.Metrics, second.Metrics);
+            var other = LmPreset.Train(recipe with { Seed = 8 }, "tiny", "determinism check", save: false).Card;
+            Assert.NotEqual(first.FinalLoss, other.FinalLoss);
         }
     }
 }
