@@ -33,12 +33,15 @@ public sealed class Attention : nn.Module
     /// <param name="cache">When given, keys/values are appended to layer <paramref name="layer"/> and the new tokens
     /// attend to everything cached before them (causal within the chunk).</param>
     /// <param name="scoresTap">When given, receives the attention probabilities [B, heads, T, S].</param>
-    public Tensor Forward(Tensor x, RotaryEmbedding rope, long start, KvCache? cache, int layer, Action<Tensor>? scoresTap = null)
+    /// <param name="positions">Explicit positions ([T] or [B, T]) instead of start..start+T-1, for tokens that kept
+    /// their original positions after others were dropped. Causality still follows the order of the tokens.</param>
+    public Tensor Forward(Tensor x, RotaryEmbedding rope, long start, KvCache? cache, int layer, Action<Tensor>? scoresTap = null,
+        Tensor? positions = null)
     {
         long b = x.shape[0], t = x.shape[1];
         // (B, T, d) -> (B, heads, T, headDim)
-        var q = rope.Apply(_q.forward(x).view(b, t, _heads, _headDim).transpose(1, 2), start);
-        var k = rope.Apply(_k.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2), start);
+        var q = Rotate(rope, _q.forward(x).view(b, t, _heads, _headDim).transpose(1, 2), start, positions);
+        var k = Rotate(rope, _k.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2), start, positions);
         var v = _v.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
         if (cache != null) (k, v) = cache.Append(layer, k, v);
         long s = k.shape[2]; // keys visible: cached prefix + this chunk
@@ -66,6 +69,26 @@ public sealed class Attention : nn.Module
         }
         return _o.forward(mixed.transpose(1, 2).reshape(b, t, _heads * _headDim));
     }
+
+    /// <summary>Pre-softmax attention logits [B, heads, T] of the token at <paramref name="query"/> over the T tokens
+    /// of x [B, T, d] (no cache): q·k / sqrt(headDim) with key/value heads repeated for GQA, keys after the query at
+    /// -inf. What token-dropping methods rank tokens by, computed without running the rest of the layer.</summary>
+    public Tensor QueryLogits(Tensor x, RotaryEmbedding rope, long query, Tensor? positions = null)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0], t = x.shape[1];
+        var all = positions ?? arange(t, dtype: ScalarType.Int64, device: x.device);
+        var queryPosition = all.dim() == 1 ? all.narrow(0, query, 1) : all.narrow(1, query, 1);
+        var q = rope.Apply(_q.forward(x.narrow(1, query, 1)).view(b, 1, _heads, _headDim).transpose(1, 2), queryPosition);
+        var k = rope.Apply(_k.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2), all);
+        if (_kvHeads != _heads) k = k.repeat_interleave(_heads / _kvHeads, dim: 1);
+        var logits = q.matmul(k.transpose(2, 3)).squeeze(2) / Math.Sqrt(_headDim); // [B, heads, T]
+        if (query < t - 1) logits = logits.index_fill(2, arange(query + 1, t, dtype: ScalarType.Int64, device: x.device), float.NegativeInfinity);
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    static Tensor Rotate(RotaryEmbedding rope, Tensor x, long start, Tensor? positions) =>
+        positions is null ? rope.Apply(x, start) : rope.Apply(x, positions);
 
     /// <summary>Additive mask [T, S]: query i (absolute position S-T+i) may see keys 0..S-T+i.</summary>
     public static Tensor CausalMask(long t, long s, Device device)

@@ -41,4 +41,20 @@ public sealed class RotaryEmbedding : nn.Module
         var rotated = cat(new[] { -x.narrow(3, half, half), x.narrow(3, 0, half) }, -1);
         return (x * cos + rotated * sin).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Rotates x [B, heads, T, headDim] whose tokens sit at explicit <paramref name="positions"/>: [T] for the
+    /// whole batch or [B, T] per sample. Token dropping needs this: kept tokens keep their original positions.</summary>
+    public Tensor Apply(Tensor x, Tensor positions)
+    {
+        if (positions.numel() > 0 && positions.max().item<long>() >= _cos.shape[0])
+            throw new ArgumentException($"position {positions.max().item<long>()} is beyond the model's maximum sequence length {_cos.shape[0]}");
+        using var scope = NewDisposeScope();
+        // [T, headDim] -> [1, 1, T, headDim]; [B, T, headDim] -> [B, 1, T, headDim]
+        var cos = _cos.index_select(0, positions.flatten()).view(positions.dim() == 1 ? new[] { 1L, positions.shape[0], _cos.shape[1] }
+            : new[] { positions.shape[0], positions.shape[1], _cos.shape[1] }).unsqueeze(1);
+        var sin = _sin.index_select(0, positions.flatten()).view(cos.shape);
+        long half = x.shape[3] / 2;
+        var rotated = cat(new[] { -x.narrow(3, half, half), x.narrow(3, 0, half) }, -1);
+        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+    }
 }

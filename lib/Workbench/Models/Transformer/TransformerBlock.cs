@@ -22,8 +22,9 @@ public sealed class TransformerBlock : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>Runs the block on x [B, T, d] at positions start.., recording taps named blocks.{index}.*.</summary>
-    public Tensor Forward(Tensor x, RotaryEmbedding rope, long start, KvCache? cache, int index, TapSet? taps)
+    /// <summary>Runs the block on x [B, T, d] at positions start.. (or explicit <paramref name="positions"/>),
+    /// recording taps named blocks.{index}.*.</summary>
+    public Tensor Forward(Tensor x, RotaryEmbedding rope, long start, KvCache? cache, int index, TapSet? taps, Tensor? positions = null)
     {
         Action<Tensor>? scoresTap = null;
         if (taps != null)
@@ -31,7 +32,7 @@ public sealed class TransformerBlock : nn.Module
             var scoresName = $"blocks.{index}.attn.scores";
             if (taps.Wants(scoresName)) scoresTap = p => taps.Record(scoresName, p);
         }
-        var attnOut = _attn.Forward(_attnNorm.forward(x), rope, start, cache, index, scoresTap);
+        var attnOut = _attn.Forward(_attnNorm.forward(x), rope, start, cache, index, scoresTap, positions);
         var h = x + attnOut;
         var mlpOut = _mlp.forward(_mlpNorm.forward(h));
         var output = h + mlpOut;
@@ -44,4 +45,9 @@ public sealed class TransformerBlock : nn.Module
         }
         return output;
     }
+
+    /// <summary>This block's pre-softmax attention logits [B, heads, T] from the token at <paramref name="query"/>,
+    /// for the block's input x (see <see cref="Attention.QueryLogits"/>).</summary>
+    public Tensor QueryLogits(Tensor x, RotaryEmbedding rope, long query, Tensor? positions = null) =>
+        _attn.QueryLogits(_attnNorm.forward(x), rope, query, positions);
 }

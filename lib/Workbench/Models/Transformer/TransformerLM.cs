@@ -52,16 +52,23 @@ public sealed class TransformerLM : nn.Module
     }
 
     /// <summary>Runs blocks [from, to) on hidden states [B, T, d]. Positions start at the cache length of layer
-    /// <paramref name="from"/> (or <paramref name="start"/>, or 0 without a cache).</summary>
-    public Tensor RunLayers(Tensor hidden, int from, int to, KvCache? cache = null, TapSet? taps = null, long? start = null)
+    /// <paramref name="from"/> (or <paramref name="start"/>, or 0 without a cache), unless explicit
+    /// <paramref name="positions"/> ([T] or [B, T]) are given.</summary>
+    public Tensor RunLayers(Tensor hidden, int from, int to, KvCache? cache = null, TapSet? taps = null, long? start = null,
+        Tensor? positions = null)
     {
         if (from < 0 || to > Config.Layers || from > to)
             throw new ArgumentOutOfRangeException(nameof(from), $"layer range [{from}, {to}) is outside 0..{Config.Layers}");
         long position = start ?? cache?.LengthOf(Math.Min(from, Config.Layers - 1)) ?? 0;
         var h = hidden;
-        for (int i = from; i < to; i++) h = _body.Layers[i].Forward(h, _rope, position, cache, i, taps);
+        for (int i = from; i < to; i++) h = _body.Layers[i].Forward(h, _rope, position, cache, i, taps, positions);
         return h;
     }
+
+    /// <summary>Pre-softmax attention logits [B, heads, T] of layer <paramref name="layer"/> from the token at
+    /// <paramref name="query"/>, given that layer's input <paramref name="hidden"/> [B, T, d] (no cache).</summary>
+    public Tensor QueryLogits(Tensor hidden, int layer, long query, Tensor? positions = null) =>
+        _body.Layers[layer].QueryLogits(hidden, _rope, query, positions);
 
     /// <summary>Final norm and output head: logits [B, T, V] from hidden states [B, T, d].</summary>
     public Tensor Head(Tensor hidden, TapSet? taps = null)
