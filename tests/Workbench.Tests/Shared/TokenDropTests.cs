@@ -141,4 +141,44 @@ public class TokenDropTests
         Assert.Equal(4, byLayer.Length);
         Assert.Equal(some.Selected, byLayer[1]); // the same ranking whether or not the later layers run
     }
+
+    [Fact]
+    public void SnapKvKeepingEverythingDecodesLikeTheFullModelAndEvictionShrinksEachLayer()
+    {
+        var m = Model();
+        var prompt = Ids(24);
+        var full = Autoregressive.Generate(m, prompt, 6).Generated.ToArray();
+        var all = SnapKv.Generate(m, prompt, keep: 16, maxNew: 6, window: 8);
+        Assert.Equal(full, all.Generated);
+
+        var some = SnapKv.Generate(m, prompt, keep: 4, maxNew: 6, window: 8);
+        Assert.Equal(full[0], some.Generated[0]); // the first token comes from the full prefill
+        Assert.All(some.Kept, layer => Assert.All(layer, head =>
+        {
+            Assert.Equal(12, head.Length);
+            Assert.Equal(Enumerable.Range(16, 8).Select(i => (long)i), head.TakeLast(8));
+            Assert.True(head.SequenceEqual(head.Order()));
+        }));
+        Assert.True(some.DecodeFlops < all.DecodeFlops);
+        Assert.Equal(all.PrefillFlops, some.PrefillFlops);
+    }
+
+    [Fact]
+    public void KeepingCacheEntriesMatchesACacheOfOnlyThoseTokensAtTheirPositions()
+    {
+        var m = Model();
+        using var _ = no_grad();
+        var ids = Ids(10);
+        using var cache = m.NewCache(capacity: 16);
+        m.Forward(tensor(ids).unsqueeze(0), cache);
+        var kept = new long[] { 0, 3, 4, 9 };
+        // Only valid for layer 0, whose keys depend on its own token alone: compare with a fresh cache of the kept tokens.
+        using var fresh = m.NewCache(capacity: 16);
+        m.RunLayers(m.Embed(tensor(kept.Select(i => ids[i]).ToArray()).unsqueeze(0)), 0, 1, fresh, positions: tensor(kept));
+        cache.Keep(0, tensor(kept));
+        Assert.Equal(4, cache.LengthOf(0));
+        Assert.True(cache.KeysOf(0).allclose(fresh.KeysOf(0), rtol: 0, atol: 1e-6));
+        Assert.True(cache.ValuesOf(0).allclose(fresh.ValuesOf(0), rtol: 0, atol: 1e-6));
+        Assert.Throws<ArgumentException>(() => cache.Keep(0, tensor(new long[] { 7 })));
+    }
 }

@@ -72,6 +72,26 @@ public sealed class KvCache : IDisposable
     /// <summary>Cached values of a layer (a view over the filled part).</summary>
     public Tensor ValuesOf(int layer) => _values[layer].narrow(2, 0, _lengths[layer]);
 
+    /// <summary>Keeps only the cached entries at <paramref name="indices"/> of a layer, compacted to the front in the
+    /// given order: [n] for every head, or [B, kvHeads, n] per head (SnapKV-style eviction). The kept keys carry the
+    /// rotary positions they were cached with, so later tokens must be run at explicit positions.</summary>
+    public void Keep(int layer, Tensor indices)
+    {
+        using var scope = NewDisposeScope();
+        var keys = _keys[layer];
+        long b = keys.shape[0], h = keys.shape[1], d = keys.shape[3];
+        var index = indices.dim() == 1 ? indices.view(1, 1, -1).expand(b, h, indices.shape[0]) : indices;
+        long n = index.shape[2];
+        if (n > _lengths[layer] || (n > 0 && index.max().item<long>() >= _lengths[layer]))
+            throw new ArgumentException($"layer {layer} holds {_lengths[layer]} tokens; cannot keep indices up to {(n > 0 ? index.max().item<long>() : 0)} ({n} of them)");
+        var gather = index.unsqueeze(-1).expand(b, h, n, d);
+        var k = keys.narrow(2, 0, _lengths[layer]).gather(2, gather);
+        var v = _values[layer].narrow(2, 0, _lengths[layer]).gather(2, gather);
+        keys.narrow(2, 0, n).copy_(k);
+        _values[layer].narrow(2, 0, n).copy_(v);
+        _lengths[layer] = (int)n;
+    }
+
     /// <summary>Frees the buffers.</summary>
     public void Dispose()
     {
