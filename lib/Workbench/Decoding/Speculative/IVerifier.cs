@@ -37,6 +37,22 @@ public interface IVerifier
     Verification Verify(VerifyInput input);
 }
 
+/// <summary>A verifier that decides draft tokens one at a time, left to right: keep token i if <see cref="Accepts"/>,
+/// else stop and append <see cref="Correction"/>; if every token is kept, append <see cref="Bonus"/>. Greedy match,
+/// speculative sampling and typical acceptance are such rules; a judge composes with them token by token.</summary>
+public interface ITokenVerifier : IVerifier
+{
+    /// <summary>Whether draft token <paramref name="i"/> is kept, given that every token before it was (may draw from
+    /// the round's random generator, so call it once per token, in order).</summary>
+    bool Accepts(VerifyInput input, int i);
+
+    /// <summary>The token the target appends after rejecting draft token <paramref name="i"/>.</summary>
+    long Correction(VerifyInput input, int i);
+
+    /// <summary>The token the target appends after every draft token was kept.</summary>
+    long Bonus(VerifyInput input);
+}
+
 /// <summary>Helpers shared by the verifiers.</summary>
 public static class VerifierMath
 {
@@ -45,6 +61,19 @@ public static class VerifierMath
 
     /// <summary>A uniform number in [0, 1).</summary>
     public static double Uniform(Generator random) => rand(1, generator: random).item<float>();
+
+    /// <summary>The longest prefix a token rule keeps, then its correction or bonus: <see cref="ITokenVerifier"/>'s
+    /// Verify.</summary>
+    public static Verification LongestAcceptedPrefix(ITokenVerifier rule, VerifyInput input)
+    {
+        using var scope = NewDisposeScope();
+        int gamma = input.Draft.Length, k = 0;
+        while (k < gamma && rule.Accepts(input, k)) k++;
+        var kept = Enumerable.Repeat(Verdict.Accepted, k).ToList();
+        return k < gamma
+            ? new Verification(k, rule.Correction(input, k), Verdicts(gamma, kept, true), Verdict.Resampled)
+            : new Verification(k, rule.Bonus(input), Verdicts(gamma, kept, false), Verdict.Bonus);
+    }
 
     /// <summary>Builds the verdicts of a round that kept <paramref name="accepted"/> tokens with the given verdicts.</summary>
     public static Verdict[] Verdicts(int gamma, IReadOnlyList<Verdict> kept, bool rejected)

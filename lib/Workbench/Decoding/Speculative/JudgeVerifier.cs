@@ -8,22 +8,27 @@ public interface IJudge
     /// <summary>Name for legends.</summary>
     string Name { get; }
 
-    /// <summary>Scores in [0, 1] for states [γ, d] (row i has read draft token i): higher means "this token is fine".</summary>
-    double[] Score(Tensor hiddenAtDraftTokens);
+    /// <summary>True when the scores read the target's states (a control that ignores them says false, and the
+    /// session then skips computing them).</summary>
+    bool ReadsStates => true;
+
+    /// <summary>Scores in [0, 1] for <paramref name="count"/> drafted tokens, from states [count, d] (row i has read
+    /// draft token i; null when <see cref="ReadsStates"/> is false): higher means "this token is fine".</summary>
+    double[] Score(Tensor? statesAtDraftTokens, int count);
 }
 
 /// <summary>Judge Decoding's rule: a drafted token is kept when the standard rule accepts it OR the judge scores it
 /// above τ; the longest kept prefix stays, then the target appends its own token. Not lossless by design.</summary>
-/// <param name="Standard">The standard rule: greedy match or speculative sampling.</param>
+/// <param name="Standard">The standard rule, token by token: greedy match or speculative sampling.</param>
 /// <param name="Judge">The scorer over target states.</param>
 /// <param name="Tau">Judge threshold τ.</param>
-public sealed record JudgeVerifier(IVerifier Standard, IJudge Judge, double Tau) : IVerifier
+public sealed record JudgeVerifier(ITokenVerifier Standard, IJudge Judge, double Tau) : IVerifier
 {
     /// <inheritdoc/>
     public string Name => $"{Standard.Name} OR {Judge.Name} > {Tau:0.##}";
 
     /// <inheritdoc/>
-    public bool NeedsHidden => true;
+    public bool NeedsHidden => Judge.ReadsStates;
 
     /// <inheritdoc/>
     public bool Lossless => false;
@@ -33,29 +38,17 @@ public sealed record JudgeVerifier(IVerifier Standard, IJudge Judge, double Tau)
     {
         using var scope = NewDisposeScope();
         int gamma = input.Draft.Length;
-        var hidden = input.TargetHidden ?? throw new InvalidOperationException("the judge needs the target's hidden states");
-        var scores = Judge.Score(hidden.narrow(0, 1, gamma)); // state after reading each draft token
-        bool sampling = Standard is SpeculativeSamplingVerifier;
+        Tensor? states = null;
+        if (Judge.ReadsStates)
+            states = (input.TargetHidden ?? throw new InvalidOperationException("the judge needs the target's hidden states")).narrow(0, 1, gamma);
+        var scores = Judge.Score(states, gamma); // state after reading each draft token
         var kept = new List<Verdict>();
         for (int i = 0; i < gamma; i++)
         {
-            long x = input.Draft[i];
-            bool standardAccepts = sampling
-                ? VerifierMath.Uniform(input.Random) < Math.Min(1.0, input.P[i, x].item<float>() / input.Q[i, x].item<float>())
-                : x == input.P[i].argmax().item<long>();
-            if (standardAccepts) { kept.Add(Verdict.Accepted); continue; }
+            if (Standard.Accepts(input, i)) { kept.Add(Verdict.Accepted); continue; }
             if (scores[i] > Tau) { kept.Add(Verdict.JudgeAccepted); continue; }
-            long next = sampling ? ResampleResidual(input, i) : input.P[i].argmax().item<long>();
-            return new Verification(i, next, VerifierMath.Verdicts(gamma, kept, true), Verdict.Resampled, scores);
+            return new Verification(i, Standard.Correction(input, i), VerifierMath.Verdicts(gamma, kept, true), Verdict.Resampled, scores);
         }
-        long bonus = sampling ? VerifierMath.Sample(input.P[gamma], input.Random) : input.P[gamma].argmax().item<long>();
-        return new Verification(gamma, bonus, VerifierMath.Verdicts(gamma, kept, false), Verdict.Bonus, scores);
-    }
-
-    static long ResampleResidual(VerifyInput input, int i)
-    {
-        var residual = (input.P[i] - input.Q[i]).clamp_min(0);
-        double mass = residual.sum().item<float>();
-        return mass > 0 ? VerifierMath.Sample(residual / mass, input.Random) : VerifierMath.Sample(input.P[i], input.Random);
+        return new Verification(gamma, Standard.Bonus(input), VerifierMath.Verdicts(gamma, kept, false), Verdict.Bonus, scores);
     }
 }

@@ -51,6 +51,10 @@ public sealed class LinearJudge : IJudge
     }
 
     /// <inheritdoc/>
+    double[] IJudge.Score(Tensor? statesAtDraftTokens, int count) =>
+        Score(statesAtDraftTokens ?? throw new ArgumentNullException(nameof(statesAtDraftTokens), "the judge reads the target's states"));
+
+    /// <summary>Scores in [0, 1] for target states [n, d].</summary>
     public double[] Score(Tensor hiddenAtDraftTokens)
     {
         using var _ = no_grad();
@@ -103,11 +107,11 @@ public sealed class RandomAcceptor : IVerifier, IJudge
     public bool Lossless => false;
 
     /// <inheritdoc/>
-    public bool NeedsHidden => true;
+    public bool ReadsStates => false;
 
-    /// <summary>Scores are coin flips: 1 with probability <see cref="Rate"/>, else 0.</summary>
-    public double[] Score(Tensor hiddenAtDraftTokens) =>
-        Enumerable.Range(0, (int)hiddenAtDraftTokens.shape[0]).Select(_ => VerifierMath.Uniform(_coin) < Rate ? 1.0 : 0.0).ToArray();
+    /// <summary>Scores are coin flips: 1 with probability <see cref="Rate"/>, else 0; the states are not read.</summary>
+    public double[] Score(Tensor? statesAtDraftTokens, int count) =>
+        Enumerable.Range(0, count).Select(_ => VerifierMath.Uniform(_coin) < Rate ? 1.0 : 0.0).ToArray();
 
     /// <inheritdoc/>
     public Verification Verify(VerifyInput input) => _rule.Verify(input);
