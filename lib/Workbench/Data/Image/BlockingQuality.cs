@@ -8,7 +8,7 @@ namespace Workbench.Data.Image;
 /// neighbouring steps: e = d(p) - (d(p-1) + d(p+1)) / 2, zero on any smooth ramp. Blocking makes e large where p+1
 /// starts a block. B = max(0, mean e² at boundaries - mean e² in the middle of blocks) is the energy of the boundary
 /// steps over what texture alone gives, and the score is 10 log10(255² / (B + 1)): an image with no visible blocking
-/// scores about 48 dB. It only sees blocking, not blur or ringing inside a block. Images are rounded to 8 bits first.
+/// scores the ceiling, about 48.1 dB. It only sees blocking, not blur or ringing inside a block. Images are rounded to 8 bits first.
 /// </remarks>
 public static class BlockingQuality
 {
@@ -17,6 +17,9 @@ public static class BlockingQuality
 
     /// <summary>The score in dB.</summary>
     public static double Score(GrayImage image) => 10 * Math.Log10(255.0 * 255.0 / (BoundaryExcessEnergy(image) + 1));
+
+    /// <summary>The highest score, 10 log10(255²) ≈ 48.1 dB: no step energy at boundaries beyond that inside blocks.</summary>
+    public static readonly double Ceiling = 10 * Math.Log10(255.0 * 255.0);
 
     /// <summary>B: mean squared excess step across block boundaries minus the same inside blocks (offsets 2..4), ≥ 0.</summary>
     public static double BoundaryExcessEnergy(GrayImage image)
