@@ -70,7 +70,8 @@ public sealed partial class LgvitResult
                         double v = TestImages[picked[j], y, x] / 255.0;   // white background, the garment in the exit's colour
                         for (int ch = 0; ch < 3; ch++) rgb[k * cell + 1 + y, j * cell + 1 + x, ch] = (byte)Math.Round(255 - v * (255 - color[ch]));
                     }
-            f.Text(-2, k * cell + cell / 2.0, $"{Method.Test.ExitNames[k]}: {F(shares[k] * 100, "0")}%", anchor: "right", size: 11);
+            int layer = k < Config.ExitLayers.Length ? Config.ExitLayers[k] : Config.Vit.Layers;
+            f.Text(-2, k * cell + cell / 2.0, $"L{layer}{(k == exits - 1 ? " final" : "")} {F(shares[k] * 100, "0")}%", anchor: "right", size: 11);
         }
         return f.Image(rgb);
     }
