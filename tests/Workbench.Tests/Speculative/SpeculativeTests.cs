@@ -95,10 +95,18 @@ public class SpeculativeTests
         Assert.Equal(10, t1.Steps.Count);
         Assert.Equal(Autoregressive.Generate(Target, new long[] { 4 }, 10).Generated, t1.Output);
 
+        // A threshold at the median confidence the draft shows without one: some rounds stop early, some draft.
+        using var free = new ModelDrafter(Draft, 64);
+        using var s0 = new SpeculativeSession(Target, free, new GreedyVerifier(), new long[] { 4 }, new SpeculativeOptions(4, MaxNew: 30));
+        var confidences = s0.Run().Steps.SelectMany(s => s.Drafted).Select(d => d.DraftConfidence).Order().ToArray();
+        Assert.True(confidences[0] < confidences[^1], "greedy drafting must report the draft's own confidence, not a one-hot 1");
+        double median = confidences[confidences.Length / 2];
         using var some = new ModelDrafter(Draft, 64);
-        using var s2 = new SpeculativeSession(Target, some, new GreedyVerifier(), new long[] { 4 }, new SpeculativeOptions(4, StopDraftBelow: 0.5, MaxNew: 30));
+        using var s2 = new SpeculativeSession(Target, some, new GreedyVerifier(), new long[] { 4 }, new SpeculativeOptions(4, StopDraftBelow: median, MaxNew: 30));
         var t2 = s2.Run();
-        Assert.All(t2.Steps.SelectMany(s => s.Drafted), d => Assert.True(d.DraftConfidence >= 0.5));
+        Assert.All(t2.Steps.SelectMany(s => s.Drafted), d => Assert.True(d.DraftConfidence >= median));
+        Assert.Contains(t2.Steps, s => s.DraftStoppedEarly);
+        Assert.Contains(t2.Steps, s => s.Drafted.Count > 0);
         Assert.Equal(Autoregressive.Generate(Target, new long[] { 4 }, 30).Generated, t2.Output);
     }
 }

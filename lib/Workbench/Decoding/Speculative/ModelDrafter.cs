@@ -47,7 +47,9 @@ public sealed class ModelDrafter : IDrafter
             int seen = _cache.Length + input.Length;
             var logits = _model.Forward(tensor(input).unsqueeze(0), _cache).select(1, -1)[0];
             var q = sampling.Probabilities(logits);
-            double top = q.max().item<float>();
+            // Confidence is the draft model's own top-1 probability: under greedy drafting q is one-hot, so it cannot
+            // say how sure the draft is (a dynamic draft length would never stop).
+            double top = (sampling.IsGreedy ? logits.softmax(-1) : q).max().item<float>();
             ledger.Add("draft", _model.Config.Layers, Autoregressive.ForwardFlops(_model.Config, input.Length, seen), input.Length, clock.Elapsed);
             _processed += input.Length;
             if (stopBelow is { } threshold && top < threshold) { stopped = true; break; }
