@@ -8,7 +8,12 @@ namespace Workbench.Decoding.Speculative;
 /// <param name="Q">The distributions [n, V] they were drawn from (empty when n = 0).</param>
 /// <param name="Confidence">Top-1 probability of each drafted position.</param>
 /// <param name="StoppedEarly">True when the confidence rule ended the draft before γ tokens.</param>
-public sealed record DraftProposal(long[] Tokens, Tensor Q, double[] Confidence, bool StoppedEarly);
+/// <param name="VerifyStates">Self-speculation: the target's own layer-<paramref name="VerifyFrom"/> states [1, n+1, d]
+/// of [pending token, drafts], already computed (and their KV entries for the layers below written into the target's
+/// cache) while drafting; verification then runs only layers VerifyFrom..L-1. Null: verification runs every layer.</param>
+/// <param name="VerifyFrom">The layer those states enter (0 when there are none).</param>
+public sealed record DraftProposal(long[] Tokens, Tensor Q, double[] Confidence, bool StoppedEarly, Tensor? VerifyStates = null,
+    int VerifyFrom = 0);
 
 /// <summary>Proposes tokens for the target to verify: a small model, the target's own early layers (Kangaroo),
 /// or a fixed text. Keeps its own state (KV cache) in step with the accepted sequence.</summary>
@@ -29,4 +34,21 @@ public interface IDrafter : IDisposable
     /// drafter's state is stale and must be dropped. <paramref name="contextLength"/> is the context length the
     /// proposal continued.</summary>
     void Commit(int contextLength, int accepted);
+}
+
+/// <summary>A drafter made of the target's own first layers (self-speculation: Kangaroo, LayerSkip). It shares the
+/// target's KV cache: drafting writes the entries of layers [0, <see cref="ExitLayer"/>) for the pending token and the
+/// drafts, and its proposals carry the layer-ExitLayer states so verification starts there.</summary>
+public interface ISelfDrafter : IDrafter
+{
+    /// <summary>The target whose layers it drafts with (the session's target must be this very model).</summary>
+    Models.Transformer.TransformerLM Target { get; }
+
+    /// <summary>l: drafting runs the target's layers [0, l); verification runs [l, L).</summary>
+    int ExitLayer { get; }
+
+    /// <summary>Called once by the session after it prefilled the prompt (all but its last token) into
+    /// <paramref name="targetCache"/>, with the layer-l states of those tokens ([1, n-1, d], null for a one-token
+    /// prompt) so an adapter with its own cache can prefill too.</summary>
+    void Attach(Models.Transformer.KvCache targetCache, Tensor? prefillStates);
 }

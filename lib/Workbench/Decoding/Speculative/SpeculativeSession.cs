@@ -58,15 +58,27 @@ public sealed class SpeculativeSession : IDisposable
         if (capacity > target.Config.MaxSeqLen) throw new ArgumentException($"prompt + {_options.MaxNew} new tokens exceed the target's {target.Config.MaxSeqLen} positions");
         _cache = target.NewCache(capacity: capacity);
         _random = new Generator((ulong)_options.SamplingOrGreedy.Seed);
+        var self = drafter as ISelfDrafter;
+        if (self != null && (!ReferenceEquals(self.Target, target) || self.ExitLayer < 1 || self.ExitLayer >= target.Config.Layers))
+            throw new ArgumentException($"a self-drafter must draft with this target's own layers [0, l), 1 <= l < {target.Config.Layers}");
         _wall.Start();
-        if (prompt.Count > 1)
+        using (no_grad())
+        using (var scope = NewDisposeScope())
         {
-            using var _ = no_grad();
-            using var scope = NewDisposeScope();
             var clock = Stopwatch.StartNew();
-            target.Forward(tensor(prompt.Take(prompt.Count - 1).ToArray()).unsqueeze(0), _cache);
+            Tensor? exitStates = null;
+            if (prompt.Count > 1)
+            {
+                // A self-drafter gets the prompt's layer-l states from the same pass (the prefill is split there).
+                int split = self?.ExitLayer ?? 0;
+                var hidden = target.Embed(tensor(prompt.Take(prompt.Count - 1).ToArray()).unsqueeze(0));
+                if (split > 0) hidden = exitStates = target.RunLayers(hidden, 0, split, _cache);
+                target.RunLayers(hidden, split, target.Config.Layers, _cache);
+            }
+            self?.Attach(_cache, exitStates);
             Prefill = clock.Elapsed;
-            _ledger.Add("target", target.Config.Layers, Autoregressive.ForwardFlops(target.Config, prompt.Count - 1, prompt.Count - 1), prompt.Count - 1, clock.Elapsed);
+            if (prompt.Count > 1)
+                _ledger.Add("target", target.Config.Layers, Autoregressive.ForwardFlops(target.Config, prompt.Count - 1, prompt.Count - 1), prompt.Count - 1, clock.Elapsed);
         }
         _wall.Stop();
     }
@@ -111,15 +123,22 @@ public sealed class SpeculativeSession : IDisposable
             : new DraftProposal(Array.Empty<long>(), zeros(0, _target.Config.VocabSize), Array.Empty<double>(), false);
         var draft = proposal.Tokens;
 
-        // Verify: one target call over [pending, d1..dn] gives p before each drafted token and after the last.
+        // Verify: one target call over [pending, d1..dn] gives p before each drafted token and after the last. A
+        // self-drafter already ran layers [0, l) for these tokens: verification continues from its layer-l states.
         var clock = Stopwatch.StartNew();
-        var chunk = tensor(new[] { _sequence[^1] }.Concat(draft).ToArray()).unsqueeze(0);
-        var normed = _target.FinalNorm(_target.RunLayers(_target.Embed(chunk), 0, _target.Config.Layers, _cache));
+        int from = proposal.VerifyStates is not null ? proposal.VerifyFrom : 0;
+        var hidden = from == 0 ? _target.Embed(tensor(new[] { _sequence[^1] }.Concat(draft).ToArray()).unsqueeze(0)) : proposal.VerifyStates!;
+        if (from > 0 && (hidden.shape[1] != draft.Length + 1 || _cache.LengthOf(from) != contextLength - 1 || _cache.LengthOf(from - 1) != contextLength + draft.Length))
+            throw new InvalidOperationException($"the self-drafter's layer-{from} states do not line up with the cache "
+                + $"({hidden.shape[1]} states for {draft.Length + 1} tokens; layer {from - 1} holds {_cache.LengthOf(from - 1)}, layer {from} holds {_cache.LengthOf(from)}, context {contextLength})");
+        var normed = _target.FinalNorm(_target.RunLayers(hidden, from, _target.Config.Layers, _cache));
         var logits = _target.Project(normed)[0];               // [n+1, V]
         var p = sampling.Probabilities(logits);
         var pTrue = sampling.IsGreedy ? logits.softmax(-1) : p; // shown in traces: greedy p is one-hot
         var targetForward = clock.Elapsed;
-        _ledger.Add("target", _target.Config.Layers, Autoregressive.ForwardFlops(_target.Config, draft.Length + 1, contextLength + draft.Length),
+        int verifyLayers = _target.Config.Layers - from;
+        _ledger.Add("target", verifyLayers,
+            verifyLayers * _target.Config.BlockFlops(draft.Length + 1, contextLength + draft.Length) + _target.Config.HeadFlops(draft.Length + 1),
             draft.Length + 1, targetForward);
 
         var verifyClock = Stopwatch.StartNew();
@@ -146,7 +165,7 @@ public sealed class SpeculativeSession : IDisposable
         if (_sequence.Count - _promptLength >= _options.MaxNew) Finished = true;
 
         var after = Snapshot();
-        var cost = new StepCost((int)(after.DraftCalls - before.DraftCalls), 1, after.DraftLayers - before.DraftLayers, _target.Config.Layers,
+        var cost = new StepCost((int)(after.DraftCalls - before.DraftCalls), 1, after.DraftLayers - before.DraftLayers, verifyLayers,
             after.DraftFlops - before.DraftFlops, after.TargetFlops - before.TargetFlops, after.DraftWall - before.DraftWall, targetForward, verifyWall);
         var step = new SpeculativeStep(_steps.Count, contextLength, drafted, verdict.Next, verdict.NextVerdict,
             pTrue[verdict.Accepted, verdict.Next].item<float>(), verdict.Accepted, proposal.StoppedEarly, cost) { Tokenizer = _tokenizer, Emitted = emitted.Count };
