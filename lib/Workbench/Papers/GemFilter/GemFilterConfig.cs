@@ -17,10 +17,10 @@ namespace Workbench.Papers.GemFilter;
 public sealed record GemFilterConfig(int[] Lengths, double[] Depths, int PromptsPerCell, int CalibrationPrompts, int HitK = 16,
     double KeepFraction = 1.0 / 16, int? FilterLayer = null, int SnapKvWindow = 8, int TimingRepeats = 3, int Decoys = Training.HaystackLm.EvalDecoys)
 {
-    /// <summary>Full: n = 128..1024, five depths, 12 prompts a cell. Quick: n = 64 and 128, three depths, 4 prompts a cell.</summary>
+    /// <summary>Full: n = 128..1024, five depths, 24 prompts a cell. Quick: n = 64 and 128, three depths, 4 prompts a cell.</summary>
     public static GemFilterConfig For(bool quick) => quick
         ? new GemFilterConfig(new[] { 64, 128 }, new[] { 0.0, 0.5, 1.0 }, PromptsPerCell: 4, CalibrationPrompts: 16, TimingRepeats: 1)
-        : new GemFilterConfig(new[] { 128, 256, 512, 1024 }, new[] { 0.0, 0.25, 0.5, 0.75, 1.0 }, PromptsPerCell: 12, CalibrationPrompts: 96);
+        : new GemFilterConfig(new[] { 128, 256, 512, 1024 }, new[] { 0.0, 0.25, 0.5, 0.75, 1.0 }, PromptsPerCell: 24, CalibrationPrompts: 192);
 
     /// <summary>GemFilter's (and SnapKV's) budget at length n: k = n · KeepFraction, at least one token.</summary>
     public int KeepAt(int n) => Math.Max(1, (int)Math.Round(n * KeepFraction));
