@@ -12,10 +12,9 @@ namespace Workbench.Models.Vision;
 /// <param name="ImageSize">Square image side in pixels.</param>
 /// <param name="PatchSize">Patch side in pixels (image tokens = (ImageSize / PatchSize)²).</param>
 /// <param name="QuestionLength">Question words after the image tokens; the answer is read at the last one.</param>
-/// <param name="PositionStd">Initial spread of the learned patch position embedding. Projected patches of coloured
-/// shapes are ~0.5 per dimension; at the ViT default (0.02) a patch barely says where it is and cell questions learn
-/// slowly, so positions start at the content's scale.</param>
-public sealed record ToyVlmConfig(TransformerConfig Decoder, int ImageSize = 32, int PatchSize = 4, int QuestionLength = 5, double PositionStd = 0.5)
+/// <param name="PositionStd">Initial spread of the learned patch position embedding (0.02, the ViT default; starting
+/// it at the patches' own scale, 0.5, made cell questions learn more slowly, not faster).</param>
+public sealed record ToyVlmConfig(TransformerConfig Decoder, int ImageSize = 32, int PatchSize = 4, int QuestionLength = 5, double PositionStd = 0.02)
 {
     /// <summary>Image tokens per sample.</summary>
     [JsonIgnore] public int Patches => (ImageSize / PatchSize) * (ImageSize / PatchSize);

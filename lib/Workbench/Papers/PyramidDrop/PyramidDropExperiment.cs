@@ -19,9 +19,9 @@ namespace Workbench.Papers.PyramidDrop;
 public sealed record PyramidDropConfig(int Questions, int[] DropLayers, double[] KeepRatios, double[] Lambdas,
     int Stages = 4, double Lambda = 0.5, int EarlyLayer = 2, double CriterionKeep = 0.25, long Seed = 20_241_022)
 {
-    /// <summary>Full: 2,000 questions, keep ratios 1 to 0, five lambdas. Quick: 300 questions, three keep ratios, one lambda.</summary>
+    /// <summary>Full: 2,000 questions, keep ratios 1 to 0, five lambdas. Quick: 240 questions, three keep ratios, one lambda.</summary>
     public static PyramidDropConfig For(bool quick) => quick
-        ? new(Questions: 300, DropLayers: new[] { 1, 2, 4, 6 }, KeepRatios: new[] { 1, 0.5, 0.25, 0.125 }, Lambdas: new[] { 0.5 })
+        ? new(Questions: 240, DropLayers: new[] { 1, 2, 4, 6 }, KeepRatios: new[] { 1, 0.5, 0.25, 0.125 }, Lambdas: new[] { 0.5 })
         : new(Questions: 2000, DropLayers: new[] { 1, 2, 4, 6 }, KeepRatios: new[] { 1, 0.75, 0.5, 0.25, 0.125, 0.0625, 0 },
             Lambdas: new[] { 0.3, 0.4, 0.5, 0.6, 0.7 });
 
@@ -88,7 +88,7 @@ public static class PyramidDropExperiment
             var early = Eval(label, model, EqualFlopsEarlyDrop(model, set, config.EarlyLayer, pyramid.ImageFlopsShare));
             var pyramidSweep = config.Lambdas.Select(l => l == config.Lambda ? pyramid : Eval(label, model, DropSchedule.Pyramid(layers, config.Stages, l))).ToArray();
             var earlySweep = config.KeepRatios.Select(k => k >= 1 ? f
-                : label == Baseline && curves.TryGetValue(config.EarlyLayer, out var c) ? c.First(p => p.Schedule.Stages[0].Keep == k)
+                : label == Baseline && curves.TryGetValue(config.EarlyLayer, out var c) ? c[Array.IndexOf(config.KeepRatios, k)]
                 : Eval(label, model, DropSchedule.Single(config.EarlyLayer, k))).ToArray();
             return new ModelComparison(label, f, pyramid, early, pyramidSweep, earlySweep);
         }
