@@ -31,6 +31,7 @@ public class TrainingTests
         var model = nn.Linear(2, 1);
         TrainResult? result = null;
         var cacheDir = Paths.TempDir("cache");
+        var previous = Environment.GetEnvironmentVariable("WORKBENCH_CACHE");
         Environment.SetEnvironmentVariable("WORKBENCH_CACHE", cacheDir);
         try
         {
@@ -52,7 +53,7 @@ public class TrainingTests
         }
         finally
         {
-            Environment.SetEnvironmentVariable("WORKBENCH_CACHE", null);
+            Environment.SetEnvironmentVariable("WORKBENCH_CACHE", previous);
             Directory.Delete(cacheDir, true);
         }
     }
