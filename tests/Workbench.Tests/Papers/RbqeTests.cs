@@ -1,3 +1,4 @@
+using Workbench.Stats;
 using Workbench.Data.Image;
 using Workbench.Data.Procedural;
 using Workbench.EarlyExit;

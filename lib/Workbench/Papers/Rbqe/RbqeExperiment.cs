@@ -1,3 +1,4 @@
+using Workbench.Stats;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Workbench.Data;

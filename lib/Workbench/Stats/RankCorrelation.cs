@@ -1,4 +1,4 @@
-namespace Workbench.Papers.Rbqe;
+namespace Workbench.Stats;
 
 /// <summary>Spearman's rank correlation: the Pearson correlation of ranks (ties share their mean rank).</summary>
 public static class RankCorrelation
