@@ -75,4 +75,31 @@ public class TrainingTests
             Assert.NotEqual(first.FinalLoss, other.FinalLoss);
         }
     }
+
+    [Fact]
+    public void AnswerWeightedLossIsTheWeightedMeanOfPerTokenLosses()
+    {
+        TorchRuntime.Seed(3);
+        var model = new TransformerLM(new TransformerConfig(Lexicon.Tokenizer.VocabularySize, 32, 1, 2, 1, 64, MaxSeqLen: 64));
+        var batch = new CorpusSampler(Style.A, 5).NextBatch(2, 48);
+        Assert.Contains(true, batch.AnswerMask);
+        var ids = tensor(batch.Ids).reshape(2, 48);
+        using var _ = no_grad();
+        // Weight 1 is the plain next-token loss.
+        Assert.Equal(model.NextTokenLoss(ids).item<float>(), LmPreset.AnswerWeightedLoss(model, ids, batch.AnswerMask, 1.0).item<float>(), 5);
+        // Weight 4: recompute per target position by hand (target k+1 of row r is an answer token when mask[r, k+1]).
+        var each = nn.functional.cross_entropy(model.Forward(ids.narrow(1, 0, 47)).reshape(-1, model.Config.VocabSize),
+            ids.narrow(1, 1, 47).reshape(-1), reduction: nn.Reduction.None).data<float>().ToArray();
+        double num = 0, den = 0;
+        for (int r = 0; r < 2; r++)
+            for (int k = 0; k < 47; k++)
+            {
+                double w = batch.AnswerMask[r * 48 + k + 1] ? 4 : 1;
+                num += w * each[r * 47 + k];
+                den += w;
+            }
+        double weighted = LmPreset.AnswerWeightedLoss(model, ids, batch.AnswerMask, 4.0).item<float>();
+        Assert.Equal(num / den, weighted, 4);
+        Assert.NotEqual(model.NextTokenLoss(ids).item<float>(), (float)weighted, 3);
+    }
 }
