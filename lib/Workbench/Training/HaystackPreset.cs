@@ -163,11 +163,18 @@ public static class HaystackLm
             at += s.Steps;
         }
         var card = new CheckpointCard(name, description,
-            $"synthetic haystacks: third-order Markov filler over {HaystackVocabulary.FillerWords} words, {(c.MaxNeedles == 1 ? "one" : $"2..{c.MaxNeedles}")} 'KEY k VAL v' needle(s) and up to {c.MaxQuestions} answered questions per sequence, seed {c.Seed}; accuracy on held-out prompts with one needle and {EvalDecoys} decoys",
+            $"synthetic haystacks: third-order Markov filler over {HaystackVocabulary.FillerWords} words, {(c.MaxNeedles == 1 ? "one" : $"2..{c.MaxNeedles}")} 'KEY k VAL v' needle(s) and {AnsweredQuestions(c)} per sequence, seed {c.Seed}; accuracy on held-out prompts with one needle and {EvalDecoys} decoys",
             c.Seed, c.Curriculum.TotalSteps, Math.Round(clock.Elapsed.TotalSeconds, 1), Math.Round(result.FinalLoss, 4), metrics, $"workbench train {name}",
             c.Model.ParameterCount) { Recipe = System.Text.Json.JsonSerializer.SerializeToNode(c, CheckpointStore.Json) };
         if (save) CheckpointStore.WriteCard(card);
         return (model, card);
+    }
+
+    // Each training haystack answers min(needles, MaxQuestions) questions, so the needle count caps it.
+    static string AnsweredQuestions(HaystackTrainConfig c)
+    {
+        int n = Math.Min(c.MaxNeedles, c.MaxQuestions);
+        return n == 1 ? "one answered question" : $"up to {n} answered questions";
     }
 }
 
