@@ -126,11 +126,12 @@ public sealed class Figure
         return Add(t);
     }
 
-    /// <summary>A greyscale image (values in [0, 1], row 0 at the top), pixels kept square.</summary>
+    /// <summary>A greyscale image (values in [0, 1]: 0 black, 1 white; row 0 at the top), pixels kept square.</summary>
     public Figure Image(double[,] gray, string? name = null)
     {
-        Heatmap(gray, colorscale: "Greys", zmin: 0, zmax: 1, showScale: false, name: name);
-        _traces[^1]["reversescale"] = true;
+        Heatmap(gray, zmin: 0, zmax: 1, showScale: false, name: name);
+        // Spelled out rather than plotly's named "Greys", whose direction is easy to get backwards.
+        _traces[^1]["colorscale"] = new JsonArray(new JsonArray(0, "rgb(0,0,0)"), new JsonArray(1, "rgb(255,255,255)"));
         return ImageAxes();
     }
 

@@ -62,6 +62,9 @@ public class FigureTests
         var gray = new double[,] { { 0, 0.5 }, { 1, 0.25 } };
         var j = Json(new Figure().Image(gray).Rect(0.5, -0.5, 1.5, 0.5, fill: "black", opacity: 0.6));
         Assert.Equal(0.25, (double)j["data"]![0]!["z"]![1]![1]!);
+        Assert.Equal("rgb(0,0,0)", (string?)j["data"]![0]!["colorscale"]![0]![1]); // 0 is black, 1 is white
+        Assert.Equal("rgb(255,255,255)", (string?)j["data"]![0]!["colorscale"]![1]![1]);
+        Assert.Null(j["data"]![0]!["reversescale"]);
         Assert.Equal("reversed", (string?)j["layout"]!["yaxis"]!["autorange"]);
         Assert.Equal("x", (string?)j["layout"]!["yaxis"]!["scaleanchor"]);
         var rect = j["layout"]!["shapes"]![0]!;
