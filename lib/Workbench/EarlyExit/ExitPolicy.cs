@@ -110,3 +110,13 @@ public static class ExitDecision
         return exits.Count - 1;
     }
 }
+
+/// <summary>Always exit at one fixed exit (static truncation: the baseline every dynamic policy must beat at equal cost).</summary>
+public sealed record FixedDepthPolicy(int Exit) : IExitPolicy
+{
+    /// <inheritdoc/>
+    public string Name => $"exit {Exit + 1}";
+
+    /// <inheritdoc/>
+    public bool ShouldExit(IReadOnlyList<ExitSignal> soFar) => soFar[^1].Exit >= Exit;
+}
