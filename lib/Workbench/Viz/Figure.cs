@@ -226,7 +226,11 @@ public sealed class Figure
     Figure SetAxis(string key, string? title, bool log, double? min, double? max)
     {
         var a = Axis(key);
-        if (title != null) a["title"] = new JsonObject { ["text"] = title };
+        if (title != null)
+        {
+            a["title"] = new JsonObject { ["text"] = title };
+            a["automargin"] = true; // plotly then makes room for the title below long or rotated tick labels
+        }
         if (log) a["type"] = "log";
         if (min != null && max != null)
             a["range"] = log ? new JsonArray(Math.Log10(min.Value), Math.Log10(max.Value)) : new JsonArray(min.Value, max.Value);

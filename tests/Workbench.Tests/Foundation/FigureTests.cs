@@ -23,6 +23,7 @@ public class FigureTests
         Assert.Equal("log", (string?)j["layout"]!["yaxis"]!["type"]);
         Assert.Equal(-1.0, (double)j["layout"]!["yaxis"]!["range"]![0]!, 6);
         Assert.Equal("step", (string?)j["layout"]!["xaxis"]!["title"]!["text"]);
+        Assert.True((bool)j["layout"]!["xaxis"]!["automargin"]!); // a titled axis leaves room for its title under the ticks
         Assert.Equal("loss", (string?)j["layout"]!["title"]!["text"]);
     }
 
