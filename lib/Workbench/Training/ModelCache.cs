@@ -46,6 +46,42 @@ public static class ModelCache
         return false;
     }
 
+    /// <summary>Loads cached tensors (e.g. a trained model's outputs on a fixed image set) if present; else runs
+    /// <paramref name="compute"/> and caches what it returns. The key should name everything the tensors depend on:
+    /// <see cref="Fingerprint(nn.Module)"/> of the model and of the inputs, rather than the recipe that made them, so
+    /// a retrained model never meets outputs of an earlier one. The caller owns the returned tensors.</summary>
+    public static Dictionary<string, Tensor> LoadOrCompute(string name, object key, Func<IReadOnlyDictionary<string, Tensor>> compute)
+    {
+        var path = PathFor(name, key);
+        if (File.Exists(path))
+        {
+            try { return Safetensors.Load(path); }
+            catch (CheckpointException) { File.Delete(path); } // a damaged entry is recomputed, not trusted
+        }
+        var computed = compute();
+        Safetensors.Save(path, computed, new Dictionary<string, string> { ["name"] = name, ["key"] = JsonSerializer.Serialize(key, key.GetType()) });
+        return new Dictionary<string, Tensor>(computed);
+    }
+
+    /// <summary>A short hash of a module's state (names, dtypes, shapes and bytes of every parameter and buffer):
+    /// equal exactly when the weights are.</summary>
+    public static string Fingerprint(nn.Module module) => Fingerprint(module.state_dict().OrderBy(kv => kv.Key, StringComparer.Ordinal));
+
+    /// <summary>A short hash of tensors (e.g. an evaluation set), by dtype, shape and bytes.</summary>
+    public static string Fingerprint(params Tensor[] tensors) => Fingerprint(tensors.Select((t, i) => new KeyValuePair<string, Tensor>(i.ToString(), t)));
+
+    static string Fingerprint(IEnumerable<KeyValuePair<string, Tensor>> tensors)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (name, tensor) in tensors)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes($"{name}|{tensor.dtype}|{string.Join(",", tensor.shape)}|"));
+            using var contiguous = tensor.detach().cpu().contiguous();
+            hash.AppendData(contiguous.bytes);
+        }
+        return Convert.ToHexString(hash.GetHashAndReset())[..16].ToLowerInvariant();
+    }
+
     /// <summary>Writes a module's state (parameters and buffers) to a safetensors file; floating tensors are stored as
     /// <paramref name="storeAs"/> when given (e.g. Float16 to halve a shipped checkpoint).</summary>
     public static void Save(nn.Module module, string path, IReadOnlyDictionary<string, string>? metadata = null, ScalarType? storeAs = null)

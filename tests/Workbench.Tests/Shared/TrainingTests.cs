@@ -59,6 +59,48 @@ public class TrainingTests
     }
 
     [Fact]
+    public void ComputedTensorsAreCachedUnderTheFingerprintsOfWeightsAndInputs()
+    {
+        TorchRuntime.Seed(3);
+        var model = nn.Linear(4, 3);
+        TorchRuntime.Seed(3);
+        var twin = nn.Linear(4, 3);
+        var x = randn(5, 4);
+        Assert.Equal(ModelCache.Fingerprint(model), ModelCache.Fingerprint(twin)); // same weights, same hash
+        Assert.NotEqual(ModelCache.Fingerprint(x), ModelCache.Fingerprint(x + 1e-3f));
+        using (no_grad()) twin.weight![0, 0].add_(1e-4f);
+        Assert.NotEqual(ModelCache.Fingerprint(model), ModelCache.Fingerprint(twin)); // one changed weight is another model
+
+        var cacheDir = Paths.TempDir("cache");
+        var previous = Environment.GetEnvironmentVariable("WORKBENCH_CACHE");
+        Environment.SetEnvironmentVariable("WORKBENCH_CACHE", cacheDir);
+        try
+        {
+            int computed = 0;
+            Dictionary<string, Tensor> Outputs(nn.Module m) => ModelCache.LoadOrCompute("outputs", new { weights = ModelCache.Fingerprint(m), inputs = ModelCache.Fingerprint(x) },
+                () => { computed++; using (no_grad()) return new Dictionary<string, Tensor> { ["y"] = ((nn.Module<Tensor, Tensor>)m).forward(x) }; });
+            var first = Outputs(model)["y"];
+            var again = Outputs(model)["y"];
+            Assert.Equal(1, computed);
+            Assert.Equal(first.data<float>().ToArray(), again.data<float>().ToArray());
+            Outputs(twin);
+            Assert.Equal(2, computed); // other weights never meet these outputs
+
+            var path = Directory.GetFiles(cacheDir, "outputs-*.safetensors").First();
+            File.WriteAllBytes(path, new byte[] { 1, 2, 3 });
+            foreach (var other in Directory.GetFiles(cacheDir).Where(f => f != path)) File.Delete(other);
+            Outputs(model);
+            Outputs(twin);
+            Assert.Equal(4, computed); // a damaged entry is recomputed, not trusted
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("WORKBENCH_CACHE", previous);
+            Directory.Delete(cacheDir, true);
+        }
+    }
+
+    [Fact]
     public void RetrainingAnLmRecipeReproducesItsCard()
     {
         // What `workbench train <preset>` promises: the same recipe gives the same loss and the same held-out metrics.
