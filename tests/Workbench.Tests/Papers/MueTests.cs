@@ -49,6 +49,27 @@ public class MueTests
     }
 
     [Fact]
+    public void AttentionInitScaleMultipliesOnlyTheAttentionProjections()
+    {
+        var shape = new EncoderDecoderConfig(Tasks.Tokenizer.VocabularySize, ImageSize: Tasks.Scenes.Width, TextLength: MueTasks.TextLength,
+            MaxTarget: Tasks.MaxTarget, Dim: 32, Heads: 2, EncoderLayers: 2, DecoderLayers: 2);
+        random.manual_seed(4);
+        using var plain = new SceneEncoderDecoder(shape);
+        random.manual_seed(4);
+        using var sharp = new SceneEncoderDecoder(shape with { AttentionInitScale = 3.0 });
+        var scaled = new List<string>();
+        var sharpParams = sharp.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, p) in plain.named_parameters())
+        {
+            bool isAttention = name.EndsWith("._qkv.weight") || name.EndsWith("._query.weight") || name.EndsWith("._keyValue.weight");
+            Assert.True(isAttention ? allclose(sharpParams[name], p * 3, rtol: 1e-6, atol: 1e-7) : sharpParams[name].eq(p).all().item<bool>(), name);
+            if (isAttention) scaled.Add(name);
+        }
+        // Encoder self-attention (2), decoder self-attention (2), decoder cross-attention query and key/value (2 x 2).
+        Assert.Equal(8, scaled.Count);
+    }
+
+    [Fact]
     public void EncoderModalitiesExitSeparatelyOrTogether()
     {
         using var m = Model();

@@ -80,7 +80,7 @@ public sealed partial class MueResult
         TorchRuntime.Seed(config.Seed);
         var model = new SceneEncoderDecoder(config.Model);
         TrainResult? training = null;
-        var recipe = new { config.Model, config.Steps, config.Batch, config.LearningRate, config.Seed, data = "mue-scenes-v1", loss = "layerwise-v1" };
+        var recipe = new { config.Model, config.Steps, config.Batch, config.LearningRate, config.Seed, config.EntailmentFirstSteps, data = "mue-scenes-v1", loss = "layerwise-v1" };
         ModelCache.LoadOrTrain(model, $"mue-encdec-d{config.Model.Dim}", recipe, () => training = MueTraining.Train(model, tasks, config));
         model.eval();
 

@@ -20,14 +20,16 @@ public static class MueTraining
         return stack(losses).mean();
     }
 
-    /// <summary>Trains on fresh mixed batches (both tasks alternate within every batch).</summary>
+    /// <summary>Trains on fresh batches: entailment alone for the first <see cref="MueConfig.EntailmentFirstSteps"/>
+    /// steps, then both tasks alternating within every batch.</summary>
     public static TrainResult Train(SceneEncoderDecoder model, MueTasks tasks, MueConfig config)
     {
         model.train();
         var result = TrainLoop.Run(model.parameters(), step =>
         {
             // The batch's tensors join the loop's per-step dispose scope.
-            var batch = tasks.Build(tasks.Sample(config.Batch, SceneRandom.Derive(config.Seed, step)));
+            var seed = SceneRandom.Derive(config.Seed, step);
+            var batch = tasks.Build(tasks.Sample(config.Batch, seed, step < config.EntailmentFirstSteps ? MueTask.Entailment : null));
             return LayerwiseLoss(model, batch);
         }, new TrainOptions(config.Steps, config.LearningRate, WeightDecay: 0.01, WarmupSteps: config.Steps / 20, Label: "MuE encoder-decoder"));
         model.eval();
