@@ -32,15 +32,7 @@ public static class ModelCache
     public static bool LoadOrTrain(nn.Module module, string name, object config, Action train)
     {
         var path = PathFor(name, config);
-        if (File.Exists(path))
-        {
-            try
-            {
-                Load(module, path);
-                return true;
-            }
-            catch (CheckpointException) { File.Delete(path); } // a damaged entry is retrained, not trusted
-        }
+        if (TryRead(path, p => Load(module, p))) return true;
         train();
         Save(module, path, new Dictionary<string, string> { ["name"] = name, ["config"] = JsonSerializer.Serialize(config, config.GetType()) });
         return false;
@@ -53,14 +45,27 @@ public static class ModelCache
     public static Dictionary<string, Tensor> LoadOrCompute(string name, object key, Func<IReadOnlyDictionary<string, Tensor>> compute)
     {
         var path = PathFor(name, key);
-        if (File.Exists(path))
-        {
-            try { return Safetensors.Load(path); }
-            catch (CheckpointException) { File.Delete(path); } // a damaged entry is recomputed, not trusted
-        }
+        Dictionary<string, Tensor>? loaded = null;
+        if (TryRead(path, p => loaded = Safetensors.Load(p))) return loaded!;
         var computed = compute();
         Safetensors.Save(path, computed, new Dictionary<string, string> { ["name"] = name, ["key"] = JsonSerializer.Serialize(key, key.GetType()) });
         return new Dictionary<string, Tensor>(computed);
+    }
+
+    /// <summary>Reads a cache entry if it exists; a damaged entry is deleted (and then retrained or recomputed), not trusted.</summary>
+    static bool TryRead(string path, Action<string> read)
+    {
+        if (!File.Exists(path)) return false;
+        try
+        {
+            read(path);
+            return true;
+        }
+        catch (CheckpointException)
+        {
+            File.Delete(path);
+            return false;
+        }
     }
 
     /// <summary>A short hash of a module's state (names, dtypes, shapes and bytes of every parameter and buffer):

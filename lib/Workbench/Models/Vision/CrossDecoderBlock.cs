@@ -22,8 +22,9 @@ public sealed class CrossDecoderBlock : nn.Module
     /// <summary>MLP hidden width.</summary>
     public int HiddenDim { get; }
 
-    /// <summary>A block of width <paramref name="dim"/> with <paramref name="heads"/> heads and a 4 x dim MLP.</summary>
-    public CrossDecoderBlock(int dim, int heads, double mlpRatio = 4.0) : base(nameof(CrossDecoderBlock))
+    /// <summary>A block of width <paramref name="dim"/> with <paramref name="heads"/> heads and a 4 x dim MLP;
+    /// <paramref name="attentionInitScale"/> multiplies the initial query, key and value weights of both attentions.</summary>
+    public CrossDecoderBlock(int dim, int heads, double mlpRatio = 4.0, double attentionInitScale = 1.0) : base(nameof(CrossDecoderBlock))
     {
         if (dim % heads != 0) throw new ArgumentException($"width {dim} is not divisible by {heads} heads");
         (Dim, _heads, _headDim, HiddenDim) = (dim, heads, dim / heads, (int)Math.Round(dim * mlpRatio));
@@ -38,6 +39,9 @@ public sealed class CrossDecoderBlock : nn.Module
         _up = nn.Linear(dim, HiddenDim);
         _down = nn.Linear(HiddenDim, dim);
         RegisterComponents();
+        if (attentionInitScale != 1.0)
+            using (no_grad())
+                foreach (var projection in new[] { _qkv, _query, _keyValue }) projection.weight!.mul_(attentionInitScale);
     }
 
     /// <summary>Runs the block on target tokens x [B, T, d] reading <paramref name="memory"/> [B, S, d].</summary>

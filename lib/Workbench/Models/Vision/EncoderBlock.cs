@@ -22,8 +22,9 @@ public sealed class EncoderBlock : nn.Module<Tensor, Tensor>
     public int HiddenDim { get; }
 
     /// <summary>A block of width <paramref name="dim"/> with <paramref name="heads"/> heads and an MLP of
-    /// <paramref name="mlpRatio"/> x dim.</summary>
-    public EncoderBlock(int dim, int heads, double mlpRatio = 4.0) : base(nameof(EncoderBlock))
+    /// <paramref name="mlpRatio"/> x dim; <paramref name="attentionInitScale"/> multiplies the initial query, key and
+    /// value weights (1 = the default init; larger starts attention sharper than uniform).</summary>
+    public EncoderBlock(int dim, int heads, double mlpRatio = 4.0, double attentionInitScale = 1.0) : base(nameof(EncoderBlock))
     {
         if (dim % heads != 0) throw new ArgumentException($"width {dim} is not divisible by {heads} heads");
         (Dim, _heads, _headDim, HiddenDim) = (dim, heads, dim / heads, (int)Math.Round(dim * mlpRatio));
@@ -34,6 +35,8 @@ public sealed class EncoderBlock : nn.Module<Tensor, Tensor>
         _up = nn.Linear(dim, HiddenDim);
         _down = nn.Linear(HiddenDim, dim);
         RegisterComponents();
+        if (attentionInitScale != 1.0)
+            using (no_grad()) _qkv.weight!.mul_(attentionInitScale);
     }
 
     /// <inheritdoc/>

@@ -114,17 +114,12 @@ public sealed class SceneEncoderDecoder : nn.Module
         _textPosition = nn.Parameter(randn(1, config.TextLength, d) * 0.02);
         _targetPosition = nn.Parameter(randn(1, config.MaxTarget, d) * 0.02);
         _modality = nn.Parameter(randn(2, d) * 0.02);
-        _encoder = nn.ModuleList(Enumerable.Range(0, config.EncoderLayers).Select(_ => new EncoderBlock(d, config.Heads)).ToArray());
+        _encoder = nn.ModuleList(Enumerable.Range(0, config.EncoderLayers).Select(_ => new EncoderBlock(d, config.Heads, attentionInitScale: config.AttentionInitScale)).ToArray());
         _encoderNorm = nn.LayerNorm(d);
-        _decoder = nn.ModuleList(Enumerable.Range(0, config.DecoderLayers).Select(_ => new CrossDecoderBlock(d, config.Heads)).ToArray());
+        _decoder = nn.ModuleList(Enumerable.Range(0, config.DecoderLayers).Select(_ => new CrossDecoderBlock(d, config.Heads, attentionInitScale: config.AttentionInitScale)).ToArray());
         _decoderNorm = nn.LayerNorm(d);
         _head = nn.Linear(d, config.VocabSize);
         RegisterComponents();
-        if (config.AttentionInitScale != 1.0)
-            using (no_grad())
-                foreach (var (name, p) in named_parameters())
-                    if (name.EndsWith("._qkv.weight") || name.EndsWith("._query.weight") || name.EndsWith("._keyValue.weight"))
-                        p.mul_(config.AttentionInitScale);
     }
 
     /// <summary>The shape of this model.</summary>
