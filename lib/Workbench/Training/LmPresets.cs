@@ -19,8 +19,10 @@ namespace Workbench.Training;
 /// <param name="AnswerWeight">Loss weight of answer tokens relative to all others (1 = plain next-token loss). Answers
 /// are a few percent of the corpus and most other tokens are random facts no model can predict, so a weight above 1
 /// spends more of the gradient on the tokens that need computation (lookup, sums) instead of on irreducible noise.</param>
+/// <param name="AttentionInitScale">Multiplies the initial query, key and value projections (see
+/// <see cref="TransformerLM(TransformerConfig, double)"/>).</param>
 public sealed record LmTrainConfig(TransformerConfig Model, Style Style, long Seed, int Steps, int Batch, int SeqLen,
-    double LearningRate, int EvalEpisodes = 300, double AnswerWeight = 1.0);
+    double LearningRate, int EvalEpisodes = 300, double AnswerWeight = 1.0, double AttentionInitScale = 1.0);
 
 /// <summary>Trains a transformer on one style of the synthetic language and writes a shipped checkpoint (HF Llama
 /// layout, weights stored as float16, the word tokenizer beside them, a card with held-out metrics).</summary>
@@ -58,7 +60,7 @@ public abstract class LmPreset : ITrainPreset
     public static (TransformerLM Model, CheckpointCard Card) Train(LmTrainConfig c, string name, string description, bool save)
     {
         TorchRuntime.Seed(c.Seed);
-        var model = new TransformerLM(c.Model);
+        var model = new TransformerLM(c.Model, c.AttentionInitScale);
         model.train();
         var corpus = new CorpusSampler(c.Style, c.Seed);
         var clock = Stopwatch.StartNew();

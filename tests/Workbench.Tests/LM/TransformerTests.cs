@@ -22,6 +22,27 @@ public class TransformerTests
     static readonly long[] Sequence = { 3, 17, 4, 4, 29, 8, 1, 42, 13, 7, 7, 2 };
 
     [Fact]
+    public void AttentionInitScaleWidensOnlyQueryKeyAndValueProjections()
+    {
+        var config = new TransformerConfig(VocabSize: 50, Dim: 32, Layers: 2, Heads: 4, KvHeads: 2, HiddenDim: 64, MaxSeqLen: 64);
+        TorchRuntime.Seed(5);
+        using var plain = new TransformerLM(config);
+        TorchRuntime.Seed(5);
+        using var sharp = new TransformerLM(config, attentionInitScale: 3.0);
+        var sharpParams = sharp.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var scaled = new List<string>();
+        foreach (var (name, p) in plain.named_parameters())
+        {
+            bool qkv = name.EndsWith("q_proj.weight") || name.EndsWith("k_proj.weight") || name.EndsWith("v_proj.weight");
+            // Same random draws, three times the spread; everything else (o_proj included) identical.
+            Assert.True(qkv ? allclose(sharpParams[name], p * 3, rtol: 1e-6, atol: 1e-7) : sharpParams[name].eq(p).all().item<bool>(), name);
+            if (qkv) scaled.Add(name);
+        }
+        Assert.Equal(6, scaled.Count); // q, k, v in each of 2 blocks
+        Assert.Throws<ArgumentException>(() => new TransformerLM(config, attentionInitScale: 0));
+    }
+
+    [Fact]
     public void ParameterNamesFollowHuggingFaceLlama()
     {
         var names = Model().state_dict().Keys.ToHashSet();

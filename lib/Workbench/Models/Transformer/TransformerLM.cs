@@ -18,14 +18,19 @@ public sealed class TransformerLM : nn.Module
     [ComponentName(Name = "rope")] readonly RotaryEmbedding _rope;
 
     /// <summary>Builds a randomly initialised model (seed torch first for repeatable weights).</summary>
-    public TransformerLM(TransformerConfig config) : base(nameof(TransformerLM))
+    /// <param name="attentionInitScale">Multiplies the initial spread of the query, key and value projections. At the
+    /// default spread (0.02) every attention row starts almost uniform, and retrieval (copy a count found by a name,
+    /// read the patch at a cell) waits out a long plateau; a larger start lets heads pick tokens from the first steps.
+    /// A training choice, not part of the shape: checkpoints overwrite it.</param>
+    public TransformerLM(TransformerConfig config, double attentionInitScale = 1.0) : base(nameof(TransformerLM))
     {
+        if (!(attentionInitScale > 0)) throw new ArgumentException($"attention init scale must be positive, got {attentionInitScale}");
         Config = config.Validate();
         _body = new Body(config);
         if (!config.TiedEmbeddings) _head = nn.Linear(config.Dim, config.VocabSize, hasBias: false);
         _rope = new RotaryEmbedding(config.HeadDim, config.MaxSeqLen, config.RopeTheta);
         RegisterComponents();
-        InitWeights();
+        InitWeights(attentionInitScale);
     }
 
     /// <summary>The shape of this model.</summary>
@@ -101,7 +106,7 @@ public sealed class TransformerLM : nn.Module
     }
 
     /// <summary>GPT-2/Llama-style init: normal(0, 0.02) weights, scaled down on residual outputs, unit norms.</summary>
-    void InitWeights()
+    void InitWeights(double attentionInitScale)
     {
         using var _ = no_grad();
         double residualStd = 0.02 / Math.Sqrt(2.0 * Config.Layers);
@@ -109,6 +114,8 @@ public sealed class TransformerLM : nn.Module
         {
             if (name.EndsWith("layernorm.weight") || name == "model.norm.weight") p.fill_(1.0);
             else if (name.EndsWith("o_proj.weight") || name.EndsWith("down_proj.weight")) nn.init.normal_(p, 0, residualStd);
+            else if (name.EndsWith("q_proj.weight") || name.EndsWith("k_proj.weight") || name.EndsWith("v_proj.weight"))
+                nn.init.normal_(p, 0, 0.02 * attentionInitScale);
             else nn.init.normal_(p, 0, 0.02);
         }
     }
