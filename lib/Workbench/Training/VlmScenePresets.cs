@@ -125,7 +125,7 @@ public sealed class VlmScenesPreset : VlmScenePreset
     public override string Description => "toy VLM: 64 patch tokens of 32x32 grid scenes + 5 question words through an 8-layer LM (d=48), trained without token dropping";
 
     /// <inheritdoc/>
-    public override VlmTrainConfig Config => new(Shape, Seed: 11, Steps: 3400, Batch: 24, LearningRate: 1e-3);
+    public override VlmTrainConfig Config => new(Shape, Seed: 11, Steps: 10000, Batch: 24, LearningRate: 1e-3);
 }
 
 /// <summary>The same recipe with PyramidDrop applied during training (4 stages over 8 layers: drops before layers 2,
