@@ -36,6 +36,12 @@ public static class Cli
             Console.Error.WriteLine($"workbench: {e.Message}");
             return 2;
         }
+        catch (Exception e) when (e is CheckpointException or DirectoryNotFoundException or FileNotFoundException)
+        {
+            // Missing or damaged input (a checkpoint, the data folder): the library's message names the file and the fix.
+            Console.Error.WriteLine($"workbench: {e.Message}");
+            return 2;
+        }
         catch (TorchUnavailableException e)
         {
             Console.Error.WriteLine($"workbench: {e.Message}");

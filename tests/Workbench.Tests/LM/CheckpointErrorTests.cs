@@ -104,6 +104,36 @@ public class CheckpointErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task ReproduceWithoutItsCheckpointsExitsWithCodeTwoAndOneLineAndWritesNothing()
+    {
+        var empty = Directory.CreateDirectory(Path.Combine(_dir, "no-data")).FullName;
+        var json = Path.Combine(_dir, "reproduce.json");
+        var stderr = new StringWriter();
+        var (savedOut, savedError) = (Console.Out, Console.Error);
+        var savedData = Environment.GetEnvironmentVariable(Workbench.Training.CheckpointStore.DataVariable);
+        var savedQuick = Environment.GetEnvironmentVariable(Workbench.RunMode.QuickVariable); // --quick sets it
+        Console.SetOut(new StringWriter());
+        Console.SetError(stderr);
+        Environment.SetEnvironmentVariable(Workbench.Training.CheckpointStore.DataVariable, empty);
+        int code;
+        try { code = await Workbench.Cli.Cli.RunAsync(new[] { "reproduce", "pyramiddrop", "--quick", "--json", json, "--out", _dir }); }
+        finally
+        {
+            Console.SetOut(savedOut);
+            Console.SetError(savedError);
+            Environment.SetEnvironmentVariable(Workbench.Training.CheckpointStore.DataVariable, savedData);
+            Environment.SetEnvironmentVariable(Workbench.RunMode.QuickVariable, savedQuick);
+        }
+        Assert.Equal(2, code);
+        var errors = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("workbench:")).ToList();
+        var line = Assert.Single(errors);
+        Assert.Contains("vlm-scenes", line);
+        Assert.Contains("file not found", line);
+        Assert.DoesNotContain("   at ", stderr.ToString()); // no stack trace
+        Assert.False(File.Exists(json));
+    }
+
+    [Fact]
     public async Task GenerateWritesPromptAndGeneratedIds()
     {
         var dir = Good();
