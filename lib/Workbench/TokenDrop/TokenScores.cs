@@ -11,11 +11,18 @@ public enum TokenScoring
 
     /// <summary>Pre-softmax q·k summed over heads, then a 1-D average pool over neighbouring tokens (GemFilter's).</summary>
     LogitSumPooled,
+
+    /// <summary>A random rank that ignores attention (the control: is an attention rank better than any rank?). The
+    /// same generator seed every call, so a run repeats.</summary>
+    Random,
 }
 
 /// <summary>Token scores from attention logits, and top-k selection that keeps the order of the sequence.</summary>
 public static class TokenScores
 {
+    /// <summary>Seed of <see cref="TokenScoring.Random"/>'s generator.</summary>
+    public const ulong RandomRankSeed = 20_241_022;
+
     /// <summary>One score per token [B, T] from one query's attention logits [B, heads, T] (keys after the query at
     /// -inf score lowest under either rule).</summary>
     /// <param name="pool">Average-pool width for <see cref="TokenScoring.LogitSumPooled"/> (odd; GemFilter uses 5).</param>
@@ -24,6 +31,12 @@ public static class TokenScores
         using var scope = NewDisposeScope();
         Tensor scores;
         if (how == TokenScoring.SoftmaxMeanOverHeads) scores = logits.softmax(-1).mean(new long[] { 1 });
+        else if (how == TokenScoring.Random)
+        {
+            using var generator = new TorchSharp.torch.Generator(RandomRankSeed);
+            var future = logits.isinf().all(1);
+            scores = rand(new[] { logits.shape[0], logits.shape[2] }, generator: generator).to(logits.device).masked_fill(future, float.NegativeInfinity);
+        }
         else
         {
             if (pool < 1 || pool % 2 == 0) throw new ArgumentException($"the pooling width must be odd and positive (got {pool})");

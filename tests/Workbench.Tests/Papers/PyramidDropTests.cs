@@ -146,8 +146,13 @@ public class PyramidDropTests
         var view = r.DroppedTokensView(r.InterestingSamples().First());
         Assert.Equal(8, view.StepCount);
         Assert.Equal(5, r.FlopsFigure().Traces.Count); // two sweeps per model and the two PyramidDrop points
-        Assert.Equal(config.DropLayers.Length, r.KeepRatioFigure().Traces.Count);
+        Assert.Equal(config.DropLayers.Length + 1, r.KeepRatioFigure().Traces.Count); // one per drop layer and the random-rank control
+        Assert.Equal(config.KeepRatios.Length, r.RandomRankCurve.Count);
+        Assert.Equal(r.Baseline.Full.Accuracy, r.RandomRankCurve[0].Accuracy);
+        Assert.All(r.RandomRankCurve.Skip(1), p => Assert.Equal(TokenScoring.Random, p.Schedule.Scoring));
+        Assert.Equal(r.Curves[6][1].Schedule.Stages, r.RandomRankCurve[1].Schedule.Stages); // same drop, another rank
         Assert.Equal(6, r.Table().Rows.Count);
         Assert.NotNull(r.Numbers()["exp_a_accuracy_by_drop_layer"]?["layer_6"]);
+        Assert.NotNull(r.Numbers()["exp_a_random_rank_layer_6"]);
     }
 }

@@ -75,6 +75,19 @@ public class TokenDropTests
     }
 
     [Fact]
+    public void RandomRankIgnoresAttentionRepeatsAndNeverPicksFutureKeys()
+    {
+        var peaked = tensor(new float[] { 9, 0, 0, 0, 0, float.NegativeInfinity, 9, 0, 0, 0, 0, float.NegativeInfinity }).reshape(1, 2, 6);
+        var flat = tensor(new float[] { 0, 0, 0, 0, 9, float.NegativeInfinity, 0, 0, 0, 0, 9, float.NegativeInfinity }).reshape(1, 2, 6);
+        var a = TokenScores.Score(peaked, TokenScoring.Random).data<float>().ToArray();
+        var b = TokenScores.Score(flat, TokenScoring.Random).data<float>().ToArray();
+        Assert.Equal(a, b); // the attention does not matter, and the same seed gives the same rank every call
+        Assert.Equal(float.NegativeInfinity, a[5]);
+        Assert.All(a.Take(5), x => Assert.InRange(x, 0f, 1f));
+        Assert.True(a.Take(5).Distinct().Count() == 5);
+    }
+
+    [Fact]
     public void NoDropIsTheFullModelAndAnEarlyDropIsTheModelOnTheKeptTokensAtTheirPositions()
     {
         var m = Model();

@@ -67,7 +67,7 @@ public static class PyramidDropExperiment
         var answers = set.AnswerIds;
         int layers = baseline.Config.Decoder.Layers;
         int partial = config.KeepRatios.Count(k => k < 1), otherLambdas = config.Lambdas.Count(l => l != config.Lambda);
-        int sweeps = 1 + config.DropLayers.Length * partial + (2 + otherLambdas + (config.DropLayers.Contains(config.EarlyLayer) ? 0 : partial))
+        int sweeps = 1 + (config.DropLayers.Length + 1) * partial + (2 + otherLambdas + (config.DropLayers.Contains(config.EarlyLayer) ? 0 : partial))
             + (3 + otherLambdas + partial);
         using var progress = ProgressTask.Start("PyramidDrop: schedules evaluated", sweeps);
         DropPoint Eval(string label, ToyVlm model, DropSchedule schedule)
@@ -80,6 +80,10 @@ public static class PyramidDropExperiment
         var full = Eval(Baseline, baseline, DropSchedule.None);
         var curves = config.DropLayers.ToDictionary(l => l, l => (IReadOnlyList<DropPoint>)config.KeepRatios
             .Select(k => k >= 1 ? full : Eval(Baseline, baseline, DropSchedule.Single(l, k))).ToArray());
+        // The control for the deepest drop: the same keep ratios, tokens ranked at random instead of by attention.
+        int deepest = config.DropLayers.Max();
+        DropSchedule RandomRank(DropSchedule s) => s with { Name = s.Name + ", random rank", Scoring = TokenScoring.Random };
+        var randomRank = config.KeepRatios.Select(k => k >= 1 ? full : Eval(Baseline, baseline, RandomRank(DropSchedule.Single(deepest, k)))).ToArray();
 
         ModelComparison Compare(string label, ToyVlm model, DropPoint? knownFull)
         {
@@ -94,7 +98,7 @@ public static class PyramidDropExperiment
         }
         var b = Compare(Baseline, baseline, full);
         var t = Compare(Trained, trained, null);
-        return new PyramidDropResult(config, set, curves, b, t, baseline.Config.PatchSize);
+        return new PyramidDropResult(config, set, curves, randomRank, b, t, baseline.Config.PatchSize);
     }
 
     /// <summary>The single drop before <paramref name="layer"/> that keeps the fewest image tokens while spending at
