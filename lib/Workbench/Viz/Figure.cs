@@ -300,7 +300,9 @@ public sealed class Figure
             if (p.Title != null)
                 grid._annotations.Add(new JsonObject
                 {
-                    ["text"] = $"<b>{System.Net.WebUtility.HtmlEncode(p.Title)}</b>", ["showarrow"] = false,
+                    // plotly reads annotation text as its own small HTML: escape the markup characters only (it shows
+                    // &quot; and &#39; literally, so quotes stay as they are).
+                    ["text"] = $"<b>{p.Title.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;")}</b>", ["showarrow"] = false,
                     ["xref"] = "paper", ["yref"] = "paper", ["x"] = (x0 + x1) / 2, ["y"] = y1, ["xanchor"] = "center",
                     ["yanchor"] = "bottom", ["font"] = new JsonObject { ["size"] = 13 },
                 });

@@ -84,7 +84,7 @@ public class FigureTests
     {
         var a = new Figure("A").Line(new[] { 1.0, 2 }, new[] { 1.0, 2 }).XAxis("x-a");
         var b = new Figure("B").Bar(new[] { "u" }, new[] { 3.0 });
-        var c = new Figure("C").Heatmap(new double[,] { { 1 } });
+        var c = new Figure("C answers \"<x>\" & 'y'").Heatmap(new double[,] { { 1 } });
         var j = Json(Figure.Grid(2, "three panels", a, b, c));
         var data = j["data"]!.AsArray();
         Assert.Equal(new[] { "x", "x2", "x3" }, data.Select(t => (string?)t!["xaxis"]));
@@ -96,7 +96,7 @@ public class FigureTests
         Assert.Equal("x3", (string?)layout["yaxis3"]!["anchor"]);
         var titles = layout["annotations"]!.AsArray().Select(n => (string?)n!["text"]).ToList();
         Assert.Contains("<b>A</b>", titles);
-        Assert.Contains("<b>C</b>", titles);
+        Assert.Contains("<b>C answers \"&lt;x&gt;\" &amp; 'y'</b>", titles); // markup escaped, quotes kept (plotly shows &quot; literally)
     }
 
     [Fact]
