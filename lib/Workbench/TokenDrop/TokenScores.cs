@@ -24,7 +24,7 @@ public static class TokenScores
     public const ulong RandomRankSeed = 20_241_022;
 
     /// <summary>One score per token [B, T] from one query's attention logits [B, heads, T] (keys after the query at
-    /// -inf score lowest under either rule).</summary>
+    /// -inf score lowest under every rule).</summary>
     /// <param name="pool">Average-pool width for <see cref="TokenScoring.LogitSumPooled"/> (odd; GemFilter uses 5).</param>
     public static Tensor Score(Tensor logits, TokenScoring how, int pool = 5)
     {
