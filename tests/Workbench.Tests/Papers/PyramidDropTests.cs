@@ -150,7 +150,7 @@ public class PyramidDropTests
         Assert.Equal(config.KeepRatios.Length, r.RandomRankCurve.Count);
         Assert.Equal(r.Baseline.Full.Accuracy, r.RandomRankCurve[0].Accuracy);
         Assert.All(r.RandomRankCurve.Skip(1), p => Assert.Equal(TokenScoring.Random, p.Schedule.Scoring));
-        Assert.Equal(r.Curves[6][1].Schedule.Stages, r.RandomRankCurve[1].Schedule.Stages); // same drop, another rank
+        Assert.Equal(r.Curves[config.ControlLayer][1].Schedule.Stages, r.RandomRankCurve[1].Schedule.Stages); // same drop, another rank
         Assert.Equal(6, r.Table().Rows.Count);
         Assert.NotNull(r.Numbers()["exp_a_accuracy_by_drop_layer"]?["layer_6"]);
         Assert.NotNull(r.Numbers()["exp_a_random_rank_layer_6"]);

@@ -25,6 +25,10 @@ public sealed record PyramidDropConfig(int Questions, int[] DropLayers, double[]
         : new(Questions: 2000, DropLayers: new[] { 1, 2, 4, 6 }, KeepRatios: new[] { 1, 0.75, 0.5, 0.25, 0.125, 0.0625, 0 },
             Lambdas: new[] { 0.3, 0.4, 0.5, 0.6, 0.7 });
 
+    /// <summary>Exp. A's random-rank control runs at the deepest drop layer, where the paper expects the least need for
+    /// image tokens (so a bad rank shows most plainly).</summary>
+    public int ControlLayer => DropLayers.Max();
+
     /// <summary>The PyramidDrop schedule of the criteria, for a model of <paramref name="layers"/> layers.</summary>
     public DropSchedule Pyramid(int layers) => DropSchedule.Pyramid(layers, Stages, Lambda);
 }
@@ -81,9 +85,8 @@ public static class PyramidDropExperiment
         var curves = config.DropLayers.ToDictionary(l => l, l => (IReadOnlyList<DropPoint>)config.KeepRatios
             .Select(k => k >= 1 ? full : Eval(Baseline, baseline, DropSchedule.Single(l, k))).ToArray());
         // The control for the deepest drop: the same keep ratios, tokens ranked at random instead of by attention.
-        int deepest = config.DropLayers.Max();
         DropSchedule RandomRank(DropSchedule s) => s with { Name = s.Name + ", random rank", Scoring = TokenScoring.Random };
-        var randomRank = config.KeepRatios.Select(k => k >= 1 ? full : Eval(Baseline, baseline, RandomRank(DropSchedule.Single(deepest, k)))).ToArray();
+        var randomRank = config.KeepRatios.Select(k => k >= 1 ? full : Eval(Baseline, baseline, RandomRank(DropSchedule.Single(config.ControlLayer, k)))).ToArray();
 
         ModelComparison Compare(string label, ToyVlm model, DropPoint? knownFull)
         {

@@ -35,7 +35,7 @@ public sealed class PyramidDropResult
     /// <summary>Exp. A: per drop layer, one point per keep ratio of the config (baseline model).</summary>
     public IReadOnlyDictionary<int, IReadOnlyList<DropPoint>> Curves { get; }
 
-    /// <summary>Exp. A's control: the drop before the deepest drop layer with the image tokens ranked at random instead
+    /// <summary>Exp. A's control: the drop before <see cref="PyramidDropConfig.ControlLayer"/> with the image tokens ranked at random instead
     /// of by the last token's attention, one point per keep ratio.</summary>
     public IReadOnlyList<DropPoint> RandomRankCurve { get; }
 
@@ -86,7 +86,7 @@ public sealed class PyramidDropResult
         var f = new Figure($"Exp. A: a single drop of image tokens before layer l ({Config.Questions} held-out questions, baseline model)");
         foreach (var l in Config.DropLayers.Order())
             f.Line(Config.KeepRatios, Curves[l].Select(p => p.Accuracy * 100), $"drop before layer {l}", markers: true);
-        f.Line(Config.KeepRatios, RandomRankCurve.Select(p => p.Accuracy * 100), $"drop before layer {Config.DropLayers.Max()}, random rank (control)",
+        f.Line(Config.KeepRatios, RandomRankCurve.Select(p => p.Accuracy * 100), $"drop before layer {Config.ControlLayer}, random rank (control)",
             Figure.Palette[Config.DropLayers.Length], markers: true, dash: "dot");
         return f.HLine(Baseline.Full.Accuracy * 100, label: "no drop").XAxis("share of image tokens kept", min: -0.03, max: 1.03).YAxis("accuracy (%)");
     }
@@ -174,7 +174,7 @@ public sealed class PyramidDropResult
             ["keep_ratios"] = new JsonArray(Config.KeepRatios.Select(k => (JsonNode)k).ToArray()),
             ["exp_a_accuracy_by_drop_layer"] = new JsonObject(Config.DropLayers.Order().Select(l => KeyValuePair.Create(
                 $"layer_{l}", (JsonNode?)new JsonArray(Curves[l].Select(p => (JsonNode)Math.Round(p.Accuracy, 4)).ToArray())))),
-            [$"exp_a_random_rank_layer_{Config.DropLayers.Max()}"] = new JsonArray(RandomRankCurve.Select(p => (JsonNode)Math.Round(p.Accuracy, 4)).ToArray()),
+            [$"exp_a_random_rank_layer_{Config.ControlLayer}"] = new JsonArray(RandomRankCurve.Select(p => (JsonNode)Math.Round(p.Accuracy, 4)).ToArray()),
             ["baseline"] = Model(Baseline),
             ["trained_with_pyramiddrop"] = Model(Trained),
         };
