@@ -21,8 +21,34 @@ namespace Workbench.Training;
 /// spends more of the gradient on the tokens that need computation (lookup, sums) instead of on irreducible noise.</param>
 /// <param name="AttentionInitScale">Multiplies the initial query, key and value projections (see
 /// <see cref="TransformerLM(TransformerConfig, double)"/>).</param>
+/// <param name="Curriculum">Stages trained first, in order, each on its own variant of the language (null: none). The
+/// steps left after them train on the language itself. A short-context stage (2 people) is how a 6-block target learns
+/// to read a count from its context, which it does not on 3-5 people (see the Judge Decoding notes).</param>
+/// <param name="EpisodesPerRow">Most episodes packed in one training row; the rest of the row is padding, ignored by
+/// the loss (1: no episode sees another's facts, so a looked-up name has one match in context).</param>
 public sealed record LmTrainConfig(TransformerConfig Model, Style Style, long Seed, int Steps, int Batch, int SeqLen,
-    double LearningRate, int EvalEpisodes = 300, double AnswerWeight = 1.0, double AttentionInitScale = 1.0);
+    double LearningRate, int EvalEpisodes = 300, double AnswerWeight = 1.0, double AttentionInitScale = 1.0,
+    IReadOnlyList<LmStage>? Curriculum = null, int EpisodesPerRow = int.MaxValue)
+{
+    /// <summary>The corpus a step trains on: the curriculum stage it falls in, else the language itself.</summary>
+    public Func<int, CorpusSampler> Corpora()
+    {
+        var stages = Curriculum ?? Array.Empty<LmStage>();
+        if (stages.Sum(s => s.Steps) > Steps)
+            throw new ArgumentException($"the curriculum's stages take {stages.Sum(s => s.Steps)} steps, more than the {Steps} of the run");
+        var samplers = stages.Select(s => new CorpusSampler(Style, Seed, s.Language)).ToArray();
+        var language = new CorpusSampler(Style, Seed);
+        return step =>
+        {
+            for (int i = 0, end = 0; i < stages.Count; i++)
+                if (step < (end += stages[i].Steps)) return samplers[i];
+            return language;
+        };
+    }
+}
+
+/// <summary>One curriculum stage: <paramref name="Steps"/> optimiser steps on episodes drawn with <paramref name="Language"/>.</summary>
+public sealed record LmStage(int Steps, LanguageOptions Language);
 
 /// <summary>Trains a transformer on one style of the synthetic language and writes a shipped checkpoint (HF Llama
 /// layout, weights stored as float16, the word tokenizer beside them, a card with held-out metrics).</summary>
@@ -43,16 +69,17 @@ public abstract class LmPreset : ITrainPreset
     /// <inheritdoc/>
     public CheckpointCard Train() => Train(Config, Name, Description, save: true).Card;
 
-    /// <summary>Next-token cross-entropy where answer targets weigh <paramref name="answerWeight"/> and every other
-    /// target 1 (a weighted mean, so the loss stays on the cross-entropy scale).</summary>
+    /// <summary>Next-token cross-entropy where answer targets weigh <paramref name="answerWeight"/>, padding 0 and every
+    /// other target 1 (a weighted mean, so the loss stays on the cross-entropy scale).</summary>
     public static Tensor AnswerWeightedLoss(TransformerLM model, Tensor ids, bool[] answerMask, double answerWeight)
     {
         using var scope = NewDisposeScope();
         long rows = ids.shape[0], t = ids.shape[1];
         var logits = model.Forward(ids.narrow(1, 0, t - 1));
-        var each = nn.functional.cross_entropy(logits.reshape(-1, model.Config.VocabSize), ids.narrow(1, 1, t - 1).reshape(-1), reduction: nn.Reduction.None);
+        var targets = ids.narrow(1, 1, t - 1).reshape(-1);
+        var each = nn.functional.cross_entropy(logits.reshape(-1, model.Config.VocabSize), targets, reduction: nn.Reduction.None);
         var answer = tensor(answerMask).reshape(rows, t).narrow(1, 1, t - 1).reshape(-1).to_type(ScalarType.Float32);
-        var w = 1 + (answerWeight - 1) * answer;
+        var w = (1 + (answerWeight - 1) * answer) * targets.ne(Lexicon.Tokenizer.PadId).to_type(ScalarType.Float32);
         return ((each * w).sum() / w.sum()).MoveToOuterDisposeScope();
     }
 
@@ -62,13 +89,15 @@ public abstract class LmPreset : ITrainPreset
         TorchRuntime.Seed(c.Seed);
         var model = new TransformerLM(c.Model, c.AttentionInitScale);
         model.train();
-        var corpus = new CorpusSampler(c.Style, c.Seed);
+        var corpusAt = c.Corpora();
         var clock = Stopwatch.StartNew();
-        var result = TrainLoop.Run(model.parameters(), _ =>
+        var result = TrainLoop.Run(model.parameters(), step =>
         {
-            var batch = corpus.NextBatch(c.Batch, c.SeqLen);
+            var batch = corpusAt(step).NextBatch(c.Batch, c.SeqLen, maxEpisodes: c.EpisodesPerRow);
             var ids = tensor(batch.Ids).reshape(c.Batch, c.SeqLen);
-            return c.AnswerWeight == 1.0 ? model.NextTokenLoss(ids) : AnswerWeightedLoss(model, ids, batch.AnswerMask, c.AnswerWeight);
+            // Rows of whole packed episodes hold no padding, so ignoring it changes nothing for the packed recipes.
+            return c.AnswerWeight == 1.0 ? model.NextTokenLoss(ids, ignoreIndex: Lexicon.Tokenizer.PadId)
+                : AnswerWeightedLoss(model, ids, batch.AnswerMask, c.AnswerWeight);
         }, new TrainOptions(c.Steps, c.LearningRate, WeightDecay: 0.01, WarmupSteps: Math.Min(200, c.Steps / 10), Label: $"training {name}"));
         model.eval();
 

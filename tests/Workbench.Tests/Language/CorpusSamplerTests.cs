@@ -108,4 +108,20 @@ public class CorpusSamplerTests
         // Held-out content is the same in every style; only the phrasing differs.
         Assert.Equal(heldOut.Select(Key), CorpusSampler.HeldOutEpisodes(Style.C, 46, 300).Select(Key));
     }
+
+    [Fact]
+    public void QuestionWeightsSetHowOftenEachKindIsAsked()
+    {
+        var lookupsOnly = new CorpusSampler(Style.A, 3, new LanguageOptions(QuestionWeights: [1, 0, 0, 0, 0])).NextEpisodes(40);
+        Assert.All(lookupsOnly, e => Assert.Equal(QuestionKind.Lookup, e.Question.Kind));
+        var mostlyLists = new CorpusSampler(Style.A, 3, new LanguageOptions(QuestionWeights: [1, 0, 0, 0, 3])).NextEpisodes(400);
+        int lists = mostlyLists.Count(e => e.Question.Kind == QuestionKind.List);
+        Assert.InRange(lists, 260, 340); // 3 in 4 expected
+        Assert.Equal(400 - lists, mostlyLists.Count(e => e.Question.Kind == QuestionKind.Lookup));
+        // Without weights every kind is asked (the unchanged language).
+        Assert.Equal(5, new CorpusSampler(Style.A, 3).NextEpisodes(100).Select(e => e.Question.Kind).Distinct().Count());
+        Assert.Contains("5 non-negative weights", Assert.Throws<ArgumentException>(() => new LanguageOptions(QuestionWeights: [1, 2]).Validate()).Message);
+        Assert.Throws<ArgumentException>(() => new LanguageOptions(QuestionWeights: [0, 0, 0, 0, 0]).Validate());
+        Assert.Throws<ArgumentException>(() => new LanguageOptions(QuestionWeights: [1, -1, 0, 0, 0]).Validate());
+    }
 }

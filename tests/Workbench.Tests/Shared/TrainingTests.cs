@@ -144,4 +144,37 @@ public class TrainingTests
         Assert.Equal(num / den, weighted, 4);
         Assert.NotEqual(model.NextTokenLoss(ids).item<float>(), (float)weighted, 3);
     }
+
+    [Fact]
+    public void AnswerWeightedLossIgnoresPadding()
+    {
+        TorchRuntime.Seed(4);
+        var model = new TransformerLM(new TransformerConfig(Lexicon.Tokenizer.VocabularySize, 32, 1, 2, 1, 64, MaxSeqLen: 96));
+        var batch = new CorpusSampler(Style.A, 6).NextBatch(2, 80, maxEpisodes: 1);
+        Assert.Contains(Lexicon.Tokenizer.PadId, batch.Ids.Select(i => (int)i));
+        var ids = tensor(batch.Ids).reshape(2, 80);
+        using var _ = no_grad();
+        var ignoring = model.NextTokenLoss(ids, ignoreIndex: Lexicon.Tokenizer.PadId).item<float>();
+        Assert.Equal(ignoring, LmPreset.AnswerWeightedLoss(model, ids, batch.AnswerMask, 1.0).item<float>(), 5);
+        Assert.NotEqual(model.NextTokenLoss(ids).item<float>(), ignoring, 3); // the padding would have counted
+    }
+
+    [Fact]
+    public void CurriculumStagesTrainOnTheirOwnLanguageThenOnTheLanguageItself()
+    {
+        var twoPeopleLookups = new LanguageOptions(MinPeople: 2, MaxPeople: 2, QuestionWeights: [1, 0, 0, 0, 0]);
+        var config = new LmTargetPreset().Config with { Steps = 10, Curriculum = [new LmStage(4, twoPeopleLookups)] };
+        var corpusAt = config.Corpora();
+        for (int step = 0; step < 4; step++)
+        {
+            var e = corpusAt(step).NextEpisode();
+            Assert.Equal(2, e.Scene.Facts.Count);
+            Assert.Equal(QuestionKind.Lookup, e.Question.Kind);
+        }
+        // After the stage: the corpus the recipe without a curriculum trains on, from its first episode.
+        var language = new CorpusSampler(Style.A, config.Seed).NextEpisodes(3);
+        Assert.Equal(language, Enumerable.Range(4, 3).Select(step => corpusAt(step).NextEpisode()));
+        var tooLong = config with { Curriculum = [new LmStage(11, twoPeopleLookups)] };
+        Assert.Contains("more than the 10", Assert.Throws<ArgumentException>(() => tooLong.Corpora()).Message);
+    }
 }

@@ -55,7 +55,8 @@ public static class Grammar
             var names = rng.Sample(Lexicon.Names, n);
             var obj = Lexicon.Objects[rng.Next(Lexicon.Objects.Count)];
             var scene = new Scene(obj, names.Select(name => new Fact(name, rng.Next(0, o.MaxCount))).ToArray());
-            if (SampleQuestion(scene, (QuestionKind)rng.Next(5), o, rng) is { } question) return (scene, question);
+            var kind = o.QuestionWeights is { } w ? (QuestionKind)rng.Pick(w) : (QuestionKind)rng.Next(LanguageOptions.QuestionKinds);
+            if (SampleQuestion(scene, kind, o, rng) is { } question) return (scene, question);
             // no question of that kind is defined on these facts (e.g. all counts equal): draw again
         }
     }
