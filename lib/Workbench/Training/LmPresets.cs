@@ -30,6 +30,16 @@ public sealed record LmTrainConfig(TransformerConfig Model, Style Style, long Se
     double LearningRate, int EvalEpisodes = 300, double AnswerWeight = 1.0, double AttentionInitScale = 1.0,
     IReadOnlyList<LmStage>? Curriculum = null, int EpisodesPerRow = int.MaxValue)
 {
+    /// <summary>The card's data line: style, seed, curriculum stages and row packing.</summary>
+    public string DescribeData()
+    {
+        var text = $"synthetic language, style {Style}, corpus seed {Seed} (held-out episodes excluded)";
+        foreach (var s in Curriculum ?? Array.Empty<LmStage>())
+            text += $"; first {s.Steps} steps: {s.Language.MinPeople}-{s.Language.MaxPeople} people" +
+                (s.Language.QuestionWeights is { } w ? $", question weights {string.Join("/", w)} (lookup/sum/difference/compare/list)" : "");
+        return EpisodesPerRow == int.MaxValue ? text : text + $"; at most {EpisodesPerRow} episode(s) per row, padding ignored";
+    }
+
     /// <summary>The corpus a step trains on: the curriculum stage it falls in, else the language itself.</summary>
     public Func<int, CorpusSampler> Corpora()
     {
@@ -116,7 +126,7 @@ public abstract class LmPreset : ITrainPreset
             ["tokens_trained"] = (double)c.Steps * c.Batch * c.SeqLen,
         };
         foreach (var (kind, (right, total)) in eval.Score.ByKind) metrics[$"accuracy_{kind.ToString().ToLowerInvariant()}"] = Math.Round((double)right / total, 4);
-        var card = new CheckpointCard(name, description, $"synthetic language, style {c.Style}, corpus seed {c.Seed} (held-out episodes excluded)",
+        var card = new CheckpointCard(name, description, c.DescribeData(),
             c.Seed, c.Steps, Math.Round(clock.Elapsed.TotalSeconds, 1), Math.Round(result.FinalLoss, 4), metrics, $"workbench train {name}",
             c.Model.ParameterCount) { Recipe = System.Text.Json.JsonSerializer.SerializeToNode(c, CheckpointStore.Json) };
         if (save) CheckpointStore.WriteCard(card);
@@ -124,19 +134,24 @@ public abstract class LmPreset : ITrainPreset
     }
 }
 
-/// <summary>The target: 6 blocks, d = 256, grouped-query attention, trained on style A.</summary>
+/// <summary>The target: 6 blocks, d = 256, grouped-query attention, trained on style A. Its first 1,200 steps are
+/// lookup questions on 2-people contexts, one episode per row: on 3-5 people this shape never learned to read a count
+/// from its context (the previous 8,000-step packed recipe answered every lookup with 7: 3.3% lookup, 20.3% held-out;
+/// this one: 39.3% lookup, 30.7% held-out, so it now out-answers the 1-block drafts as the Judge Decoding toy needs).</summary>
 public sealed class LmTargetPreset : LmPreset
 {
     /// <inheritdoc/>
     public override string Name => LmPresetNames.Target;
 
     /// <inheritdoc/>
-    public override string Description => "target LM: 6 blocks, d=256, 8 heads (4 key/value), trained on style A of the synthetic language";
+    public override string Description => "target LM: 6 blocks, d=256, 8 heads (4 key/value), trained on style A of the synthetic language, lookups on 2-people contexts first";
 
     /// <inheritdoc/>
     public override LmTrainConfig Config => new(
         new TransformerConfig(VocabSize: 128, Dim: 256, Layers: 6, Heads: 8, KvHeads: 4, HiddenDim: TransformerConfig.LlamaHiddenDim(256), MaxSeqLen: 256),
-        Style.A, Seed: 1, Steps: 8000, Batch: 16, SeqLen: 128, LearningRate: 1.5e-3);
+        Style.A, Seed: 1, Steps: 5000, Batch: 24, SeqLen: 64, LearningRate: 5e-4,
+        Curriculum: [new LmStage(1200, new LanguageOptions(MinPeople: 2, MaxPeople: 2, QuestionWeights: [1, 0, 0, 0, 0]))],
+        EpisodesPerRow: 1);
 }
 
 /// <summary>The draft: 1 block, d = 128, trained on style B (another surface style, weaker on meaning slots).</summary>

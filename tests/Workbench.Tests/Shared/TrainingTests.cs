@@ -174,6 +174,7 @@ public class TrainingTests
         // After the stage: the corpus the recipe without a curriculum trains on, from its first episode.
         var language = new CorpusSampler(Style.A, config.Seed).NextEpisodes(3);
         Assert.Equal(language, Enumerable.Range(4, 3).Select(step => corpusAt(step).NextEpisode()));
+        Assert.Contains("first 4 steps: 2-2 people, question weights 1/0/0/0/0", config.DescribeData());
         var tooLong = config with { Curriculum = [new LmStage(11, twoPeopleLookups)] };
         Assert.Contains("more than the 10", Assert.Throws<ArgumentException>(() => tooLong.Corpora()).Message);
     }
