@@ -17,7 +17,7 @@ namespace Workbench.Papers.JudgeDecoding;
 /// <param name="Gamma">Drafted tokens per round (the paper drafts long blocks).</param>
 /// <param name="Taus">Judge thresholds swept.</param>
 /// <param name="JudgeSteps">Full-batch training steps of the judge head.</param>
-public sealed record JudgeDecodingConfig(int Seeds = 3, int TrainPrompts = 300, int SamplesPerPrompt = 2, int EvalPrompts = 40,
+public sealed record JudgeDecodingConfig(int Seeds = 3, int TrainPrompts = 300, int SamplesPerPrompt = 2, int EvalPrompts = 150,
     int Gamma = 8, double[]? Taus = null, int JudgeSteps = 400)
 {
     /// <summary>The thresholds (default 0.3 … 0.97).</summary>

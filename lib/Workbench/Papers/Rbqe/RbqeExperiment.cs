@@ -293,7 +293,7 @@ public sealed class RbqeResult
         {
             int e = s.ExitAt(Threshold);
             panels.Add(new Figure($"{s.Source} QF {s.Quality}: {F(s.InputPsnr, "0.0")} dB").Image(JpegLikeCodec.Compress(Test[s.Image].Original, s.Quality).ToUnit()));
-            panels.Add(new Figure($"exit at output {e + 1}: {F(s.Psnr[e], "0.0")} dB ({F(s.Gain(e), "+0.0;-0.0")})").Image(_outputs[(s.Image, s.Quality)][e].ToUnit()));
+            panels.Add(new Figure($"exit at output {e + 1}: {F(s.Psnr[e], "0.0")} dB ({F(s.Gain(e), "+0.0;-0.0;0.0")})").Image(_outputs[(s.Image, s.Quality)][e].ToUnit()));
             panels.Add(new Figure("original").Image(Test[s.Image].Original.ToUnit()));
         }
         return Figure.Grid(3, "Before / after with the chosen exit", panels.ToArray());
