@@ -23,7 +23,7 @@ namespace Workbench.Training;
 /// <see cref="TransformerLM(TransformerConfig, double)"/>).</param>
 /// <param name="Curriculum">Stages trained first, in order, each on its own variant of the language (null: none). The
 /// steps left after them train on the language itself. A short-context stage (2 people) is how a 6-block target learns
-/// to read a count from its context, which it does not on 3-5 people (see the Judge Decoding notes).</param>
+/// to read a count from its context, which it does not on 3-5 people (see <see cref="LmTargetPreset"/>).</param>
 /// <param name="EpisodesPerRow">Most episodes packed in one training row; the rest of the row is padding, ignored by
 /// the loss (1: no episode sees another's facts, so a looked-up name has one match in context).</param>
 public sealed record LmTrainConfig(TransformerConfig Model, Style Style, long Seed, int Steps, int Batch, int SeqLen,
@@ -101,9 +101,11 @@ public abstract class LmPreset : ITrainPreset
         model.train();
         var corpusAt = c.Corpora();
         var clock = Stopwatch.StartNew();
+        long tokens = 0;
         var result = TrainLoop.Run(model.parameters(), step =>
         {
             var batch = corpusAt(step).NextBatch(c.Batch, c.SeqLen, maxEpisodes: c.EpisodesPerRow);
+            tokens += batch.Ids.Count(id => id != Lexicon.Tokenizer.PadId);
             var ids = tensor(batch.Ids).reshape(c.Batch, c.SeqLen);
             // Rows of whole packed episodes hold no padding, so ignoring it changes nothing for the packed recipes.
             return c.AnswerWeight == 1.0 ? model.NextTokenLoss(ids, ignoreIndex: Lexicon.Tokenizer.PadId)
@@ -123,7 +125,7 @@ public abstract class LmPreset : ITrainPreset
         {
             ["held_out_accuracy"] = Math.Round(eval.Accuracy, 4),
             ["held_out_answer_loss"] = Math.Round(eval.AnswerLoss, 4),
-            ["tokens_trained"] = (double)c.Steps * c.Batch * c.SeqLen,
+            ["tokens_trained"] = tokens, // padding excluded
         };
         foreach (var (kind, (right, total)) in eval.Score.ByKind) metrics[$"accuracy_{kind.ToString().ToLowerInvariant()}"] = Math.Round((double)right / total, 4);
         var card = new CheckpointCard(name, description, c.DescribeData(),
@@ -137,7 +139,7 @@ public abstract class LmPreset : ITrainPreset
 /// <summary>The target: 6 blocks, d = 256, grouped-query attention, trained on style A. Its first 1,200 steps are
 /// lookup questions on 2-people contexts, one episode per row: on 3-5 people this shape never learned to read a count
 /// from its context (the previous 8,000-step packed recipe answered every lookup with 7: 3.3% lookup, 20.3% held-out;
-/// this one: 39.3% lookup, 30.7% held-out, so it now out-answers the 1-block drafts as the Judge Decoding toy needs).</summary>
+/// this one: 39.3% lookup, 30.7% held-out). Judge Decoding needs a target ahead of its draft: it now is, a little.</summary>
 public sealed class LmTargetPreset : LmPreset
 {
     /// <inheritdoc/>

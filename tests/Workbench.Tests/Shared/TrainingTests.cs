@@ -115,6 +115,12 @@ public class TrainingTests
             Assert.Equal(first.Metrics, second.Metrics);
             var other = LmPreset.Train(recipe with { Seed = 8 }, "tiny", "determinism check", save: false).Card;
             Assert.NotEqual(first.FinalLoss, other.FinalLoss);
+            Assert.Equal(12 * 4 * 32, first.Metrics["tokens_trained"]); // packed rows: every slot is a token
+            // A curriculum with one episode per row: the card names the stage and counts real tokens, not padding.
+            var staged = LmPreset.Train(recipe with { Curriculum = [new LmStage(4, new LanguageOptions(MinPeople: 2, MaxPeople: 2))], EpisodesPerRow = 1 },
+                "tiny", "curriculum check", save: false).Card;
+            Assert.Contains("first 4 steps: 2-2 people", staged.Data);
+            Assert.InRange(staged.Metrics["tokens_trained"], 12 * 4 * 20, 12 * 4 * 32 - 1);
         }
     }
 
