@@ -110,4 +110,19 @@ public class JudgeDecodingTests
         Assert.Equal(eos, trace.Output[^1]);
         Assert.Equal(trace.Output.Count / (double)trace.Steps.Count, SpeculativeMetrics.Of(trace).MeanTokensPerTargetCall);
     }
+
+    [Fact]
+    public void TheSeedRecordsTheDraftsOwnAccuracyOnTheEvaluationPrompts()
+    {
+        // The shipped pair, so the accuracies are not all zero; quick sizes (6 evaluation prompts).
+        var target = Workbench.Training.LmCheckpoints.Target();
+        var draft = Workbench.Training.LmCheckpoints.Draft();
+        using var _ = Workbench.Progress.ProgressTask.Redirect(null);
+        var seed = JudgeDecodingExperiment.RunSeed(JudgeDecodingConfig.For(quick: true), target, draft, seed: 0);
+        double Alone(Workbench.Models.Transformer.TransformerLM m) =>
+            AnswerChecker.TaskAccuracy(seed.EvalEpisodes, Workbench.Training.LanguageModelEval.GreedyAnswers(m, seed.EvalEpisodes)).Accuracy;
+        Assert.Equal(Alone(draft), seed.DraftAccuracy, 6);
+        Assert.Equal(Alone(target), seed.TargetAccuracy, 6);
+        Assert.Equal(seed.DraftAccuracy, new JudgeDecodingSummary(JudgeDecodingConfig.For(quick: true), [seed]).DraftAccuracy, 6);
+    }
 }

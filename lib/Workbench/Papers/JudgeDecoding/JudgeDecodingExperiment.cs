@@ -74,6 +74,10 @@ public sealed record JudgeSeedResult(int Seed, long JudgeParameters, int TrainTo
     /// <summary>The held-out evaluation episodes.</summary>
     public IReadOnlyList<Episode> EvalEpisodes { get; init; } = Array.Empty<Episode>();
 
+    /// <summary>Task accuracy of the draft decoding the evaluation prompts alone: whether blind acceptance of its tokens
+    /// can cost accuracy at all depends on the target being the better answerer.</summary>
+    public double DraftAccuracy { get; init; }
+
     /// <summary>The target's own autoregressive decoding of them (the speed and accuracy baseline).</summary>
     public IReadOnlyList<GenerationResult> Autoregressive { get; init; } = Array.Empty<GenerationResult>();
 }
@@ -120,6 +124,7 @@ public static class JudgeDecodingExperiment
         var options = new SpeculativeOptions(config.Gamma, Eos: Lexicon.Tokenizer.EndOfAnswerId, MaxNew: LanguageModelEval.MaxAnswerTokens);
         var ar = prompts.Select(p => Autoregressive.Generate(target, p, options.MaxNew, eos: options.Eos)).ToList();
         double targetAccuracy = Accuracy(evalEpisodes, ar.Select(g => g.Generated).ToList());
+        double draftAccuracy = Accuracy(evalEpisodes, prompts.Select(p => Autoregressive.Generate(draft, p, options.MaxNew, eos: options.Eos).Generated).ToList());
 
         var standard = Decode(target, draft, new GreedyVerifier(), null, prompts, evalEpisodes, ar, options);
         var judged = new List<VerifierRun>();
@@ -136,7 +141,7 @@ public static class JudgeDecodingExperiment
             targetAccuracy, standard, judged, random, texts, quality,
             scores.Where((_, i) => labels[i] > 0.5f).ToArray(), scores.Where((_, i) => labels[i] < 0.5f).ToArray())
         {
-            TrainedJudge = judge, EvalEpisodes = evalEpisodes, Autoregressive = ar,
+            TrainedJudge = judge, EvalEpisodes = evalEpisodes, Autoregressive = ar, DraftAccuracy = draftAccuracy,
         };
     }
 

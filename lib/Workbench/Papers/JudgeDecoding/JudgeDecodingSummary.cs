@@ -17,6 +17,7 @@ public sealed class JudgeDecodingSummary
         Seeds = seeds;
         Taus = config.TauSweep;
         TargetAccuracy = seeds.Average(s => s.TargetAccuracy);
+        DraftAccuracy = seeds.Average(s => s.DraftAccuracy);
         StandardTokensPerCall = seeds.Average(s => s.Standard.TokensPerCall);
         StandardAccuracy = seeds.Average(s => s.Standard.Accuracy);
         JudgeTokensPerCall = Taus.Select((_, i) => seeds.Average(s => s.Judge[i].TokensPerCall)).ToArray();
@@ -42,6 +43,9 @@ public sealed class JudgeDecodingSummary
 
     /// <summary>Task accuracy of the target decoding alone (mean over seeds).</summary>
     public double TargetAccuracy { get; }
+
+    /// <summary>Task accuracy of the draft decoding alone (mean over seeds).</summary>
+    public double DraftAccuracy { get; }
 
     /// <summary>Tokens per target call under standard greedy verification.</summary>
     public double StandardTokensPerCall { get; }
@@ -90,7 +94,7 @@ public sealed class JudgeDecodingSummary
                 $"τ = {F(OperatingTau)}: {F(JudgeTokensPerCall[o])} vs {F(StandardTokensPerCall)} tokens per call ({F(ratio)}x), accuracy {F(JudgeAccuracy[o] * 100, "0.0")}% vs {F(TargetAccuracy * 100, "0.0")}% ({F(-judgeLoss, "+0.0;-0.0;0.0")} pt)",
                 ratio >= 2 && judgeLoss <= 1),
             new Criterion("a random acceptor at the same acceptance rate loses >= 5 points of task accuracy",
-                $"τ = {F(OperatingTau)}: random acceptance {F(Seeds.Average(s => s.Random[o].AcceptanceRate))} vs judge {F(Seeds.Average(s => s.Judge[o].AcceptanceRate))}, accuracy {F(RandomAccuracy[o] * 100, "0.0")}% ({F(-randomLoss, "+0.0;-0.0;0.0")} pt)",
+                $"τ = {F(OperatingTau)}: random acceptance {F(Seeds.Average(s => s.Random[o].AcceptanceRate))} vs judge {F(Seeds.Average(s => s.Judge[o].AcceptanceRate))}, accuracy {F(RandomAccuracy[o] * 100, "0.0")}% ({F(-randomLoss, "+0.0;-0.0;0.0")} pt; target alone {F(TargetAccuracy * 100, "0.0")}%, draft alone {F(DraftAccuracy * 100, "0.0")}%)",
                 randomLoss >= 5),
             new Criterion("modelled speedup (accepted+1)/(1 + γ c_draft/c_target) and measured wall-clock speedup are both reported",
                 $"τ = {F(OperatingTau)}: modelled {F(modelled)}x, measured {F(measured)}x (standard: modelled {F(Seeds.Average(s => s.Standard.ModelledSpeedup))}x, measured {F(Seeds.Average(s => s.Standard.MeasuredSpeedup))}x)",
@@ -121,7 +125,8 @@ public sealed class JudgeDecodingSummary
             new Figure("Task accuracy")
                 .Line(Taus, JudgeAccuracy.Select(a => a * 100), "judge", markers: true)
                 .Line(Taus, RandomAccuracy.Select(a => a * 100), "random (same overrule rate)", markers: true, dash: "dot")
-                .HLine(TargetAccuracy * 100, label: "target alone").XAxis("τ").YAxis("% correct answers"));
+                .HLine(TargetAccuracy * 100, label: "target alone")
+                .HLine(DraftAccuracy * 100, color: "#999", dash: "dot", label: "draft alone").XAxis("τ").YAxis("% correct answers"));
     }
 
     /// <summary>(c) Judge scores of valid and invalid tokens on held-out prompts, with the operating τ.</summary>
@@ -168,6 +173,7 @@ public sealed class JudgeDecodingSummary
             ["judge_train_tokens"] = Arr(Seeds.Select(s => (double)s.TrainTokens)),
             ["judge_train_negatives"] = Arr(Seeds.Select(s => (double)s.TrainNegatives)),
             ["target_accuracy"] = Math.Round(TargetAccuracy, 4),
+            ["draft_accuracy"] = Math.Round(DraftAccuracy, 4),
             ["standard_tokens_per_call"] = Math.Round(StandardTokensPerCall, 4),
             ["taus"] = Arr(Taus),
             ["judge_tokens_per_call"] = Arr(JudgeTokensPerCall),
