@@ -17,7 +17,7 @@ public sealed record LanguageOptions(int MinPeople = 3, int MaxPeople = 5, int M
     public static LanguageOptions Default { get; } = new();
 
     /// <summary>How many question kinds there are (the length of <see cref="QuestionWeights"/>).</summary>
-    public static int QuestionKinds => Enum.GetValues<QuestionKind>().Length;
+    public static int QuestionKinds { get; } = Enum.GetValues<QuestionKind>().Length;
 
     /// <summary>Throws one line naming the first setting out of range.</summary>
     public LanguageOptions Validate()

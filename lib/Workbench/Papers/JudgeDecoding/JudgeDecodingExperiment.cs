@@ -74,9 +74,10 @@ public sealed record JudgeSeedResult(int Seed, long JudgeParameters, int TrainTo
     /// <summary>The held-out evaluation episodes.</summary>
     public IReadOnlyList<Episode> EvalEpisodes { get; init; } = Array.Empty<Episode>();
 
-    /// <summary>Task accuracy of the draft decoding the evaluation prompts alone: whether blind acceptance of its tokens
-    /// can cost accuracy at all depends on the target being the better answerer.</summary>
-    public double DraftAccuracy { get; init; }
+    /// <summary>Task accuracy of the draft decoding the evaluation prompts alone (its answers are the motivating
+    /// figure's first text): whether blind acceptance of its tokens can cost accuracy depends on the target being the
+    /// better answerer.</summary>
+    public double DraftAccuracy => Texts.First(t => t.Source == JudgeDecodingExperiment.DraftAnswers).TextAccuracy;
 
     /// <summary>The target's own autoregressive decoding of them (the speed and accuracy baseline).</summary>
     public IReadOnlyList<GenerationResult> Autoregressive { get; init; } = Array.Empty<GenerationResult>();
@@ -87,6 +88,9 @@ public sealed record JudgeSeedResult(int Seed, long JudgeParameters, int TrainTo
 /// standard verification, the judge at each τ, and a random acceptor matched to the judge's overrule rate.</summary>
 public static class JudgeDecodingExperiment
 {
+    /// <summary>The motivating figure's text source that is the draft model's own greedy answers.</summary>
+    public const string DraftAnswers = "draft model's answers (style B)";
+
     /// <summary>Runs every seed.</summary>
     public static IReadOnlyList<JudgeSeedResult> Run(JudgeDecodingConfig config, TransformerLM target, TransformerLM draft)
     {
@@ -124,7 +128,6 @@ public static class JudgeDecodingExperiment
         var options = new SpeculativeOptions(config.Gamma, Eos: Lexicon.Tokenizer.EndOfAnswerId, MaxNew: LanguageModelEval.MaxAnswerTokens);
         var ar = prompts.Select(p => Autoregressive.Generate(target, p, options.MaxNew, eos: options.Eos)).ToList();
         double targetAccuracy = Accuracy(evalEpisodes, ar.Select(g => g.Generated).ToList());
-        double draftAccuracy = Accuracy(evalEpisodes, prompts.Select(p => Autoregressive.Generate(draft, p, options.MaxNew, eos: options.Eos).Generated).ToList());
 
         var standard = Decode(target, draft, new GreedyVerifier(), null, prompts, evalEpisodes, ar, options);
         var judged = new List<VerifierRun>();
@@ -141,7 +144,7 @@ public static class JudgeDecodingExperiment
             targetAccuracy, standard, judged, random, texts, quality,
             scores.Where((_, i) => labels[i] > 0.5f).ToArray(), scores.Where((_, i) => labels[i] < 0.5f).ToArray())
         {
-            TrainedJudge = judge, EvalEpisodes = evalEpisodes, Autoregressive = ar, DraftAccuracy = draftAccuracy,
+            TrainedJudge = judge, EvalEpisodes = evalEpisodes, Autoregressive = ar,
         };
     }
 
@@ -184,7 +187,7 @@ public static class JudgeDecodingExperiment
         var rng = LanguageRandom.For(seed, 0x7e47, 0);
         var sources = new List<(string Name, Func<Episode, long[]> Text)>
         {
-            ("draft model's answers (style B)", e => Autoregressive.Generate(draft, Array.ConvertAll(e.PromptIds(), i => (long)i),
+            (DraftAnswers, e => Autoregressive.Generate(draft, Array.ConvertAll(e.PromptIds(), i => (long)i),
                 LanguageModelEval.MaxAnswerTokens, eos: Lexicon.Tokenizer.EndOfAnswerId).Generated.ToArray()),
         };
         foreach (var style in new[] { Style.A, Style.B, Style.C })
